@@ -1,0 +1,149 @@
+// Loads the demo partnership (seeds/demo/coventry.json) and one demo account per role.
+import fs from 'node:fs/promises';
+import type { Kysely, Transaction } from 'kysely';
+import { parsePeriod, type PeriodType } from '../server/analysis/periods.ts';
+import type { DB, Role } from '../server/db/schema.ts';
+import { hashPassword } from '../server/features/auth/passwords.ts';
+import type { DemoSeed } from './demo/types.ts';
+
+const DEMO_FILE = new URL('./demo/coventry.json', import.meta.url);
+
+/** For the demo only: documented in the README and printed at start. Never created on a real PostgreSQL unless asked. */
+export const DEMO_ACCOUNTS: { role: Role; email: string; name: string; password: string; siteAdmin: boolean }[] = [
+  { role: 'viewer', email: 'viewer@demo.example', name: 'Vic Viewer', password: 'demo-viewer-pass', siteAdmin: false },
+  { role: 'officer', email: 'officer@demo.example', name: 'Olu Officer', password: 'demo-officer-pass', siteAdmin: false },
+  { role: 'manager', email: 'manager@demo.example', name: 'Mina Manager', password: 'demo-manager-pass', siteAdmin: false },
+  { role: 'admin', email: 'admin@demo.example', name: 'Ade Admin', password: 'demo-admin-pass1', siteAdmin: true },
+];
+
+export async function readDemoSeed(): Promise<DemoSeed> {
+  return JSON.parse(await fs.readFile(DEMO_FILE, 'utf8')) as DemoSeed;
+}
+
+/** Inserts a partnership and its whole structure from a seed, in the caller's transaction. Returns its id. */
+export async function insertPartnershipFromSeed(trx: Transaction<DB>, seed: DemoSeed, slug = seed.partnership.slug): Promise<string> {
+  const partnership = await trx
+    .insertInto('partnership')
+    .values({
+      slug,
+      name: seed.partnership.name,
+      la_name: seed.partnership.laName,
+      la_code: seed.partnership.laCode,
+      la_number: seed.partnership.laNumber,
+      rag_rule: seed.ragRule,
+      small_number_threshold: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+
+  let outcomePosition = 0;
+  for (const outcome of seed.outcomes) {
+    const { id: outcomeId } = await trx
+      .insertInto('outcome')
+      .values({ partnership_id: partnership.id, title: outcome.title, description: outcome.description, position: outcomePosition++ })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    let priorityPosition = 0;
+    for (const priority of outcome.priorities) {
+      const { id: priorityId } = await trx
+        .insertInto('priority')
+        .values({ partnership_id: partnership.id, outcome_id: outcomeId, title: priority.title, description: priority.description, position: priorityPosition++ })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      let indicatorPosition = 0;
+      for (const indicator of priority.indicators) {
+        const { id: indicatorId } = await trx
+          .insertInto('indicator')
+          .values({
+            partnership_id: partnership.id,
+            priority_id: priorityId,
+            code: indicator.code,
+            title: indicator.title,
+            definition: indicator.definition,
+            unit: indicator.unit,
+            rate_base: indicator.rateBase ?? null,
+            decimals: indicator.decimals,
+            polarity: indicator.polarity,
+            period_type: indicator.periodType,
+            kind: indicator.kind,
+            rank: indicator.rank,
+            focus_label: indicator.focusLabel ?? null,
+            comparison_label: indicator.comparisonLabel ?? null,
+            source_text: indicator.source.text,
+            source_url: indicator.source.url,
+            licence: indicator.source.licence,
+            illustrative: indicator.source.illustrative,
+            position: indicatorPosition++,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        for (const series of indicator.series) {
+          const { id: seriesId } = await trx
+            .insertInto('series')
+            .values({ indicator_id: indicatorId, role: series.role, label: series.label })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          if (!series.observations.length) continue;
+          await trx
+            .insertInto('observation')
+            .values(
+              series.observations.map((o) => {
+                const period = parsePeriod(indicator.periodType as PeriodType, o.period);
+                return {
+                  series_id: seriesId,
+                  period_key: period.key,
+                  period_position: period.position,
+                  period_label: period.label,
+                  value: o.value,
+                  marker: o.marker,
+                  status: o.status,
+                  note: o.note ?? '',
+                };
+              }),
+            )
+            .execute();
+        }
+      }
+    }
+  }
+  return partnership.id;
+}
+
+export interface DemoResult {
+  loaded: boolean;
+  accounts: typeof DEMO_ACCOUNTS;
+}
+
+/**
+ * On an empty database, loads the demo partnership and accounts in one transaction. On a database that already
+ * has the demo, reports its accounts (so `npm start` can print them again); on any other database, does nothing.
+ */
+export async function loadDemoIfEmpty(db: Kysely<DB>): Promise<DemoResult> {
+  const existing = await db.selectFrom('partnership').select('slug').execute();
+  if (existing.length > 0) {
+    const demoUsers = await db.selectFrom('app_user').select('email').where('email', 'in', DEMO_ACCOUNTS.map((a) => a.email)).execute();
+    const present = new Set(demoUsers.map((u) => u.email));
+    return { loaded: false, accounts: DEMO_ACCOUNTS.filter((a) => present.has(a.email)) };
+  }
+  await loadDemo(db);
+  return { loaded: true, accounts: DEMO_ACCOUNTS };
+}
+
+export async function loadDemo(db: Kysely<DB>): Promise<void> {
+  const seed = await readDemoSeed();
+  const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hashPassword(a.password)));
+  await db.transaction().execute(async (trx) => {
+    const partnershipId = await insertPartnershipFromSeed(trx, seed);
+    for (const [i, account] of DEMO_ACCOUNTS.entries()) {
+      const existing = await trx.selectFrom('app_user').select('id').where('email', '=', account.email).executeTakeFirst();
+      const user =
+        existing ??
+        (await trx
+          .insertInto('app_user')
+          .values({ email: account.email, name: account.name, password_hash: hashes[i]!, is_site_admin: account.siteAdmin })
+          .returning('id')
+          .executeTakeFirstOrThrow());
+      await trx.insertInto('membership').values({ user_id: user.id, partnership_id: partnershipId, role: account.role }).execute();
+    }
+  });
+}

@@ -1,0 +1,275 @@
+// Periods as UK public statistics publish them (OBA-METHOD §3): the one place a period label is parsed and printed.
+//
+// Every period has
+// - `position`: an integer; consecutive periods of one type differ by exactly 1, so a forecast can use it as x
+//   (calendar year = year; financial and academic year = start year; fy quarter = startYear·4 + (q − 1);
+//   month = year·12 + (month − 1));
+// - `label`: the canonical way to write it (`2024-25 Q3`, `2024/25`, `2024-25`, `2024`, `2024-11`);
+// - `key`: the label with `/` and spaces turned into `-` (`2024-25-Q3`, `2024-25`, `2024-25`, `2024`, `2024-11`).
+//   Years always have four digits, so keys sort correctly as text within one type. A key is unique within a type
+//   only (an academic and a financial year can share one), is safe in a URL, and parses back with `parsePeriod`.
+
+export const PERIOD_TYPES = ['fy_quarter', 'academic_year', 'financial_year', 'calendar_year', 'month'] as const;
+export type PeriodType = (typeof PERIOD_TYPES)[number];
+
+export interface Period {
+  type: PeriodType;
+  position: number;
+  label: string;
+  key: string;
+}
+
+export class PeriodError extends Error {
+  override name = 'PeriodError';
+}
+
+// Four-digit years only: keys sort as text, and a two-digit end year is never ambiguous.
+const MIN_YEAR = 1000;
+const MAX_YEAR = 9998;
+
+const TYPE_LABELS: Record<PeriodType, string> = {
+  fy_quarter: 'Financial year quarter',
+  academic_year: 'Academic year',
+  financial_year: 'Financial year',
+  calendar_year: 'Calendar year',
+  month: 'Month',
+};
+
+// How an error message names the type ("is not <this>") and the form it expects.
+const TYPE_IN_SENTENCE: Record<PeriodType, string> = {
+  fy_quarter: 'a financial year quarter',
+  academic_year: 'an academic year',
+  financial_year: 'a financial year',
+  calendar_year: 'a calendar year',
+  month: 'a month',
+};
+
+const EXPECTED_FORM: Record<PeriodType, string> = {
+  fy_quarter: '2024-25 Q3',
+  academic_year: '2024/25',
+  financial_year: '2024-25',
+  calendar_year: '2024',
+  month: '2024-11',
+};
+
+const MONTH_NAMES = [
+  'january', 'february', 'march', 'april', 'may', 'june',
+  'july', 'august', 'september', 'october', 'november', 'december',
+];
+
+export function isPeriodType(value: unknown): value is PeriodType {
+  return typeof value === 'string' && (PERIOD_TYPES as readonly string[]).includes(value);
+}
+
+export function periodTypeLabel(type: PeriodType): string {
+  assertPeriodType(type);
+  return TYPE_LABELS[type];
+}
+
+export function periodsPerYear(type: PeriodType): number {
+  assertPeriodType(type);
+  if (type === 'fy_quarter') return 4;
+  if (type === 'month') return 12;
+  return 1;
+}
+
+export function parsePeriod(type: PeriodType, text: string): Period {
+  assertPeriodType(type);
+  if (typeof text !== 'string') throw notA(type, String(text));
+  const cleaned = text.trim().replace(/\s+/g, ' ');
+  switch (type) {
+    case 'calendar_year': return parseCalendarYear(text, cleaned);
+    case 'academic_year':
+    case 'financial_year': return periodFromPosition(type, parseYearSpan(type, text, cleaned));
+    case 'fy_quarter': return parseFyQuarter(text, cleaned);
+    case 'month': return parseMonth(text, cleaned);
+  }
+}
+
+export function tryParsePeriod(
+  type: PeriodType,
+  text: string,
+): { ok: true; period: Period } | { ok: false; error: string } {
+  try {
+    return { ok: true, period: parsePeriod(type, text) };
+  } catch (error) {
+    if (error instanceof PeriodError) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
+export function periodFromPosition(type: PeriodType, position: number): Period {
+  assertPeriodType(type);
+  if (!Number.isInteger(position)) {
+    throw new PeriodError(`${String(position)} is not a period position: expected a whole number`);
+  }
+  const perYear = periodsPerYear(type);
+  const year = Math.floor(position / perYear);
+  const withinYear = position - year * perYear;
+  const lastYear = type === 'calendar_year' || type === 'month' ? MAX_YEAR + 1 : MAX_YEAR;
+  if (year < MIN_YEAR || year > lastYear) {
+    throw new PeriodError(
+      `${position} is outside the supported range for ${TYPE_IN_SENTENCE[type]}: years must have four digits`,
+    );
+  }
+  let label: string;
+  switch (type) {
+    case 'calendar_year': label = String(year); break;
+    case 'academic_year': label = `${year}/${endYearDigits(year)}`; break;
+    case 'financial_year': label = `${year}-${endYearDigits(year)}`; break;
+    case 'fy_quarter': label = `${year}-${endYearDigits(year)} Q${withinYear + 1}`; break;
+    case 'month': label = `${year}-${String(withinYear + 1).padStart(2, '0')}`; break;
+  }
+  return { type, position, label, key: label.replace(/[/ ]/g, '-') };
+}
+
+export function formatPeriod(p: Period): string {
+  return periodFromPosition(p.type, p.position).label;
+}
+
+export function previousPeriod(p: Period): Period {
+  return periodFromPosition(p.type, p.position - 1);
+}
+
+export function samePeriodLastYear(p: Period): Period {
+  return periodFromPosition(p.type, p.position - periodsPerYear(p.type));
+}
+
+/**
+ * A period from an explore-education-statistics file's `time_period` and `time_identifier` columns.
+ * Handles the identifiers this tracker has period types for; anything else (terms, weeks, tax years…) throws.
+ */
+export function periodFromDfe(timePeriod: string, timeIdentifier: string): Period {
+  const code = String(timePeriod ?? '').trim();
+  const identifier = String(timeIdentifier ?? '').trim().replace(/\s+/g, ' ');
+  const lower = identifier.toLowerCase();
+  const fail = (why: string) =>
+    new PeriodError(`Cannot read the DfE period "${timePeriod}" with time_identifier "${timeIdentifier}": ${why}`);
+  const sixDigits = /^\d{6}$/.test(code);
+  const fourDigits = /^\d{4}$/.test(code);
+
+  const spanStart = (): number => {
+    const start = Number(code.slice(0, 4));
+    if (Number(code.slice(4)) !== (start + 1) % 100) throw fail('the two years must be consecutive, e.g. 202425');
+    return start;
+  };
+
+  if (lower === 'academic year' || lower === 'financial year') {
+    if (!sixDigits) throw fail(`expected a six-digit time_period such as 202425 for "${identifier}"`);
+    return periodFromPosition(lower === 'academic year' ? 'academic_year' : 'financial_year', spanStart());
+  }
+  const quarter = /^financial year q([1-4])$/.exec(lower);
+  if (quarter) {
+    if (!sixDigits) throw fail(`expected a six-digit time_period such as 202425 for "${identifier}"`);
+    return periodFromPosition('fy_quarter', spanStart() * 4 + Number(quarter[1]) - 1);
+  }
+  if (lower === 'calendar year') {
+    if (!fourDigits) throw fail('expected a four-digit time_period such as 2024 for "Calendar year"');
+    return periodFromPosition('calendar_year', Number(code));
+  }
+  if (lower === 'reporting year') {
+    if (fourDigits) return periodFromPosition('calendar_year', Number(code));
+    if (sixDigits) return periodFromPosition('academic_year', spanStart());
+    throw fail('expected a time_period of four digits (2024) or six digits (202425) for "Reporting year"');
+  }
+  const month = MONTH_NAMES.indexOf(lower);
+  if (month >= 0) {
+    if (!fourDigits) throw fail(`expected a four-digit time_period such as 2024 for "${identifier}"`);
+    return periodFromPosition('month', Number(code) * 12 + month);
+  }
+  throw fail(
+    'expected one of "Academic year", "Financial year", "Financial year Q1" to "Financial year Q4", ' +
+      '"Calendar year", "Reporting year" or a month name ("January" … "December")',
+  );
+}
+
+// ---- parsing helpers ----
+
+function assertPeriodType(type: unknown): asserts type is PeriodType {
+  if (!isPeriodType(type)) {
+    throw new PeriodError(`"${String(type)}" is not a period type: expected one of ${PERIOD_TYPES.join(', ')}`);
+  }
+}
+
+function notA(type: PeriodType, text: string, why?: string): PeriodError {
+  const expected = `the form ${EXPECTED_FORM[type]}`;
+  return new PeriodError(
+    `"${text}" is not ${TYPE_IN_SENTENCE[type]}: ${why ? `${why} (expected ${expected})` : `expected ${expected}`}`,
+  );
+}
+
+function endYearDigits(startYear: number): string {
+  return String((startYear + 1) % 100).padStart(2, '0');
+}
+
+function checkYear(type: PeriodType, original: string, year: number): void {
+  if (year < MIN_YEAR || year > MAX_YEAR + 1) throw notA(type, original, 'the year must have four digits');
+}
+
+function parseCalendarYear(original: string, cleaned: string): Period {
+  if (!/^\d{4}$/.test(cleaned)) throw notA('calendar_year', original);
+  const year = Number(cleaned);
+  checkYear('calendar_year', original, year);
+  return periodFromPosition('calendar_year', year);
+}
+
+// A year span such as 2024/25, 2024-25, 2024/2025 or 2024–25 (either separator for either type:
+// both are in common use). Returns the start year.
+const YEAR_SPAN = String.raw`(\d{4}) ?[-/–] ?(\d{2}|\d{4})`;
+
+function yearSpanStart(type: PeriodType, original: string, startText: string, endText: string): number {
+  const start = Number(startText);
+  checkYear(type, original, start);
+  const end = Number(endText);
+  const consecutive = endText.length === 2 ? end === (start + 1) % 100 : end === start + 1;
+  if (!consecutive) throw notA(type, original, 'the two years must be consecutive');
+  if (start > MAX_YEAR) throw notA(type, original, 'the year must have four digits');
+  return start;
+}
+
+function parseYearSpan(type: PeriodType, original: string, cleaned: string): number {
+  const match = new RegExp(`^${YEAR_SPAN}$`).exec(cleaned);
+  if (!match) throw notA(type, original);
+  return yearSpanStart(type, original, match[1], match[2]);
+}
+
+function parseFyQuarter(original: string, cleaned: string): Period {
+  // "2024-25 Q3", "2024-25-Q3" (the key), "2024-25Q3", "Q3 2024-25"; the quarter digit is checked separately
+  // so that "Q5" gets its own message.
+  const yearFirst = new RegExp(`^${YEAR_SPAN} ?-? ?q(\\d+)$`, 'i').exec(cleaned);
+  const quarterFirst = new RegExp(`^q(\\d+) ?-? ?${YEAR_SPAN}$`, 'i').exec(cleaned);
+  let startText: string, endText: string, quarterText: string;
+  if (yearFirst) [, startText, endText, quarterText] = yearFirst;
+  else if (quarterFirst) [, quarterText, startText, endText] = quarterFirst;
+  else throw notA('fy_quarter', original);
+  const start = yearSpanStart('fy_quarter', original, startText, endText);
+  const quarter = Number(quarterText);
+  if (!/^\d$/.test(quarterText) || quarter < 1 || quarter > 4) {
+    throw notA('fy_quarter', original, 'the quarter must be Q1 to Q4');
+  }
+  return periodFromPosition('fy_quarter', start * 4 + quarter - 1);
+}
+
+function parseMonth(original: string, cleaned: string): Period {
+  // "2024-11", "2024-1", "2024/11"
+  const numeric = /^(\d{4})[-/](\d{1,2})$/.exec(cleaned);
+  if (numeric) {
+    const year = Number(numeric[1]);
+    checkYear('month', original, year);
+    const month = Number(numeric[2]);
+    if (month < 1 || month > 12) throw notA('month', original, 'the month must be 01 to 12');
+    return periodFromPosition('month', year * 12 + month - 1);
+  }
+  // "November 2024", "Nov 2024"
+  const named = /^([a-z]+) (\d{4})$/i.exec(cleaned);
+  if (named) {
+    const name = named[1].toLowerCase();
+    const month = MONTH_NAMES.findIndex((m) => m === name || (name.length === 3 && m.startsWith(name)));
+    if (month >= 0) {
+      const year = Number(named[2]);
+      checkYear('month', original, year);
+      return periodFromPosition('month', year * 12 + month);
+    }
+  }
+  throw notA('month', original);
+}

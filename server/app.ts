@@ -1,0 +1,64 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import assets from './plugins/assets.ts';
+import auth from './plugins/auth.ts';
+import db from './plugins/db.ts';
+import errors from './plugins/errors.ts';
+import views from './plugins/views.ts';
+import healthRoutes from './features/health/routes.ts';
+import authRoutes from './features/auth/routes.ts';
+import partnershipRoutes from './features/partnerships/routes.ts';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+}
+
+/** The whole app as a plugin tree built from its options: infrastructure, then cross-cutting plugins, then features. */
+export async function buildApp({ config, database }: AppOptions) {
+  const app = Fastify({
+    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL },
+    // Fastify accepts a hop count too, though its types do not say so.
+    trustProxy: config.trustProxy as boolean | string[],
+    genReqId: () => randomBytes(6).toString('hex'),
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  await app.register(errors);
+  await app.register(db, { database });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // Cross-origin isolation headers would block nothing we load; keep helmet's other defaults.
+    hsts: config.trustProxy ? undefined : false,
+  });
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(auth, { secureCookies: config.trustProxy !== false });
+  await app.register(views);
+  await app.register(assets);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes, { config });
+  await app.register(partnershipRoutes);
+  return app;
+}

@@ -1,0 +1,165 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB, Role } from '../../db/schema.ts';
+import { randomToken, sha256 } from './passwords.ts';
+
+export interface CurrentUser {
+  id: string;
+  email: string;
+  name: string;
+  isSiteAdmin: boolean;
+}
+
+export interface Caller {
+  user: CurrentUser;
+  via: 'session' | 'token';
+  /** A read-only API token cannot write, whatever the user's role. */
+  canWrite: boolean;
+  sessionToken?: string;
+  tokenId?: string;
+}
+
+const userColumns = ['app_user.id', 'app_user.email', 'app_user.name', 'app_user.is_site_admin'] as const;
+const toCurrentUser = (row: { id: string; email: string; name: string; is_site_admin: boolean }): CurrentUser => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  isSiteAdmin: row.is_site_admin,
+});
+
+export async function findUserBySession(db: Kysely<DB>, sessionToken: string): Promise<CurrentUser | null> {
+  const row = await db
+    .selectFrom('user_session')
+    .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
+    .select([...userColumns, 'user_session.last_seen_at'])
+    .where('user_session.id_hash', '=', sha256(sessionToken))
+    .where('user_session.expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  if (!row) return null;
+  return toCurrentUser(row);
+}
+
+export async function createSession(db: Kysely<DB>, userId: string, hours: number): Promise<string> {
+  const token = randomToken();
+  await db
+    .insertInto('user_session')
+    .values({ id_hash: sha256(token), user_id: userId, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` as any })
+    .execute();
+  return token;
+}
+
+export async function deleteSession(db: Kysely<DB>, sessionToken: string): Promise<void> {
+  await db.deleteFrom('user_session').where('id_hash', '=', sha256(sessionToken)).execute();
+}
+
+/** Ends every session of a user but the one given (after a password change). */
+export async function deleteOtherSessions(db: Kysely<DB>, userId: string, keepToken?: string): Promise<void> {
+  let query = db.deleteFrom('user_session').where('user_id', '=', userId);
+  if (keepToken) query = query.where('id_hash', '<>', sha256(keepToken));
+  await query.execute();
+}
+
+export async function findUserByApiToken(db: Kysely<DB>, token: string) {
+  const row = await db
+    .selectFrom('api_token')
+    .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
+    .select([...userColumns, 'api_token.id as token_id', 'api_token.can_write', 'api_token.last_used_at'])
+    .where('api_token.token_hash', '=', sha256(token))
+    .where('api_token.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { user: toCurrentUser(row), tokenId: row.token_id, canWrite: row.can_write };
+}
+
+/**
+ * Records that a token was used, at most once a minute per token: a full log of every API call would be a write per
+ * request, and the minute is enough to answer "was this token used, and when".
+ */
+export async function noteTokenUse(db: Kysely<DB>, tokenId: string, userId: string, address: string): Promise<void> {
+  const updated = await db
+    .updateTable('api_token')
+    .set({ last_used_at: sql<Date>`now()` as any })
+    .where('id', '=', tokenId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) {
+    await recordSecurityEvent(db, { kind: 'token_used', userId, address, detail: { tokenId } });
+  }
+}
+
+export async function findUserByEmail(db: Kysely<DB>, email: string) {
+  return db
+    .selectFrom('app_user')
+    .select([...userColumns, 'app_user.password_hash'])
+    .where(sql`lower(email)`, '=', email.trim().toLowerCase())
+    .executeTakeFirst();
+}
+
+export async function countRecentFailures(db: Kysely<DB>, address: string, email: string, windowMinutes: number) {
+  const row = await db
+    .selectFrom('sign_in_attempt')
+    .select([
+      sql<string>`count(*) filter (where address = ${address})`.as('by_address'),
+      sql<string>`count(*) filter (where lower(email) = ${email.trim().toLowerCase()})`.as('by_account'),
+    ])
+    .where('succeeded', '=', false)
+    .where('at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
+    .executeTakeFirstOrThrow();
+  return { byAddress: Number(row.by_address), byAccount: Number(row.by_account) };
+}
+
+export async function recordSignInAttempt(db: Kysely<DB>, address: string, email: string, succeeded: boolean) {
+  await db.insertInto('sign_in_attempt').values({ address, email: email.trim().toLowerCase().slice(0, 320), succeeded }).execute();
+}
+
+export async function recordSecurityEvent(
+  db: Kysely<DB>,
+  event: { kind: string; userId?: string | null; partnershipId?: string | null; address?: string | null; detail?: Record<string, unknown> },
+) {
+  await db
+    .insertInto('security_event')
+    .values({
+      kind: event.kind,
+      user_id: event.userId ?? null,
+      partnership_id: event.partnershipId ?? null,
+      address: event.address ?? null,
+      detail: event.detail ?? {},
+    })
+    .execute();
+}
+
+export interface PartnershipAccess {
+  partnership: { id: string; slug: string; name: string; laName: string | null };
+  role: Role | null;
+}
+
+/** The partnership named in a URL and the caller's role in it, in one query. */
+export async function findPartnershipAccess(db: Kysely<DB>, slug: string, userId: string): Promise<PartnershipAccess | null> {
+  const row = await db
+    .selectFrom('partnership')
+    .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').on('membership.user_id', '=', userId))
+    .select(['partnership.id', 'partnership.slug', 'partnership.name', 'partnership.la_name', 'membership.role'])
+    .where('partnership.slug', '=', slug)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { partnership: { id: row.id, slug: row.slug, name: row.name, laName: row.la_name }, role: row.role };
+}
+
+export async function listMemberships(db: Kysely<DB>, userId: string) {
+  return db
+    .selectFrom('membership')
+    .innerJoin('partnership', 'partnership.id', 'membership.partnership_id')
+    .select(['partnership.slug', 'partnership.name', 'partnership.la_name', 'membership.role'])
+    .where('membership.user_id', '=', userId)
+    .orderBy('partnership.name')
+    .execute();
+}
+
+export async function getOrCreateSecret(db: Kysely<DB>, key: string): Promise<string> {
+  await db
+    .insertInto('app_setting')
+    .values({ key, value: randomToken(48) })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('app_setting').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+  return row.value;
+}

@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import type { DB, SeriesRole } from '../../db/schema.ts';
+
+// Every query about indicators, their series and observations. All are scoped by partnership id.
+
+const indicatorColumns = [
+  'indicator.id',
+  'indicator.priority_id',
+  'indicator.code',
+  'indicator.title',
+  'indicator.definition',
+  'indicator.unit',
+  'indicator.rate_base',
+  'indicator.decimals',
+  'indicator.polarity',
+  'indicator.period_type',
+  'indicator.kind',
+  'indicator.rank',
+  'indicator.focus_label',
+  'indicator.comparison_label',
+  'indicator.source_text',
+  'indicator.source_url',
+  'indicator.licence',
+  'indicator.illustrative',
+  'indicator.position',
+] as const;
+
+export async function listIndicators(db: Kysely<DB>, partnershipId: string, priorityId?: string) {
+  let query = db.selectFrom('indicator').select(indicatorColumns).where('indicator.partnership_id', '=', partnershipId);
+  if (priorityId) query = query.where('indicator.priority_id', '=', priorityId);
+  return query.orderBy('indicator.position').orderBy('indicator.title').execute();
+}
+
+export type IndicatorRecord = Awaited<ReturnType<typeof listIndicators>>[number];
+
+export async function findIndicatorByCode(db: Kysely<DB>, partnershipId: string, code: string) {
+  return db
+    .selectFrom('indicator')
+    .innerJoin('priority', 'priority.id', 'indicator.priority_id')
+    .innerJoin('outcome', 'outcome.id', 'priority.outcome_id')
+    .select([...indicatorColumns, 'priority.title as priority_title', 'outcome.title as outcome_title'])
+    .where('indicator.partnership_id', '=', partnershipId)
+    .where('indicator.code', '=', code)
+    .executeTakeFirst();
+}
+
+const observationColumns = [
+  'series.indicator_id',
+  'series.role',
+  'observation.series_id',
+  'observation.period_key',
+  'observation.period_position',
+  'observation.period_label',
+  'observation.value',
+  'observation.marker',
+  'observation.status',
+  'observation.numerator',
+  'observation.denominator',
+  'observation.note',
+  'observation.version',
+  'observation.updated_at',
+] as const;
+
+/**
+ * The observations of the given roles for every indicator of a partnership (or of one priority), in one query:
+ * a page of any size is computed from a fixed number of queries.
+ */
+export async function listObservationsForPartnership(
+  db: Kysely<DB>,
+  partnershipId: string,
+  roles: readonly SeriesRole[],
+  priorityId?: string,
+) {
+  let query = db
+    .selectFrom('observation')
+    .innerJoin('series', 'series.id', 'observation.series_id')
+    .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
+    .select(observationColumns)
+    .where('indicator.partnership_id', '=', partnershipId)
+    .where('series.role', 'in', roles);
+  if (priorityId) query = query.where('indicator.priority_id', '=', priorityId);
+  return query.orderBy('observation.period_position').execute();
+}
+
+export type ObservationRecord = Awaited<ReturnType<typeof listObservationsForPartnership>>[number];
+
+export async function listSeries(db: Kysely<DB>, indicatorId: string) {
+  return db.selectFrom('series').select(['id', 'role', 'label', 'note']).where('indicator_id', '=', indicatorId).execute();
+}
+
+export async function listObservationsForIndicator(db: Kysely<DB>, indicatorId: string) {
+  return db
+    .selectFrom('observation')
+    .innerJoin('series', 'series.id', 'observation.series_id')
+    .select(observationColumns)
+    .where('series.indicator_id', '=', indicatorId)
+    .orderBy('observation.period_position')
+    .execute();
+}

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { listMemberships } from '../auth/queries.ts';
+import { listIndicators, listObservationsForPartnership, findIndicatorByCode, listSeries, listObservationsForIndicator } from '../indicators/queries.ts';
+import { directionText, latestAndDirection, measuredSeries } from '../indicators/measure.ts';
+import { indicatorCharts } from '../indicators/view-model.ts';
+import { periodTypeLabel, type PeriodType } from '../../analysis/periods.ts';
+import { notFound } from '../../http-errors.ts';
+import * as format from '../../format.ts';
+import { findPartnership, findPriority, listOutcomes, listPriorities } from './queries.ts';
+
+const slugParams = z.object({ slug: z.string() });
+const priorityParams = slugParams.extend({ priorityId: z.uuid() });
+const indicatorParams = slugParams.extend({ code: z.string().min(1).max(64) });
+
+/** Parses route params; a malformed id is a page that does not exist, not a server error. */
+function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw notFound();
+  return parsed.data;
+}
+
+const HEADLINE_ROLES = ['local', 'focus', 'comparison'] as const;
+
+export default async function partnershipRoutes(app: FastifyInstance) {
+  app.get('/', { config: { access: 'signed_in' } }, async (request, reply) => {
+    const memberships = await listMemberships(app.db, request.caller!.user.id);
+    return reply.view('partnerships/index', { pageTitle: 'Your partnerships', memberships });
+  });
+
+  app.get('/p/:slug', { config: { access: 'viewer' } }, async (request, reply) => {
+    const partnershipId = request.access!.partnership.id;
+    const [partnership, outcomes, priorities, indicators, observations] = await Promise.all([
+      findPartnership(app.db, partnershipId),
+      listOutcomes(app.db, partnershipId),
+      listPriorities(app.db, partnershipId),
+      listIndicators(app.db, partnershipId),
+      listObservationsForPartnership(app.db, partnershipId, HEADLINE_ROLES),
+    ]);
+    const rows = indicatorSummaries(indicators, observations);
+    return reply.view('partnerships/home', {
+      pageTitle: partnership.name,
+      partnership,
+      outcomes: outcomes.map((o) => ({
+        ...o,
+        priorities: priorities.filter((p) => p.outcome_id === o.id).map((p) => ({ ...p, indicators: rows.filter((r) => r.priorityId === p.id) })),
+      })),
+    });
+  });
+
+  app.get('/p/:slug/priorities/:priorityId', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { priorityId } = parseParams(priorityParams, request.params);
+    const partnershipId = request.access!.partnership.id;
+    const priority = await findPriority(app.db, partnershipId, priorityId);
+    if (!priority) throw notFound();
+    const [indicators, observations] = await Promise.all([
+      listIndicators(app.db, partnershipId, priorityId),
+      listObservationsForPartnership(app.db, partnershipId, HEADLINE_ROLES, priorityId),
+    ]);
+    return reply.view('partnerships/priority', {
+      pageTitle: priority.title,
+      partnership: request.access!.partnership,
+      priority,
+      indicators: indicatorSummaries(indicators, observations),
+    });
+  });
+
+  app.get('/p/:slug/indicators/:code', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { code } = parseParams(indicatorParams, request.params);
+    const partnershipId = request.access!.partnership.id;
+    const indicator = await findIndicatorByCode(app.db, partnershipId, code);
+    if (!indicator) throw notFound();
+    const [series, observations] = await Promise.all([listSeries(app.db, indicator.id), listObservationsForIndicator(app.db, indicator.id)]);
+    const { charts, headline, spec } = indicatorCharts(indicator, series, observations);
+    const summary = latestAndDirection(headline, indicator.polarity, indicator.kind);
+    return reply.view('indicators/show', {
+      pageTitle: indicator.title,
+      partnership: request.access!.partnership,
+      indicator,
+      periodTypeLabel: periodTypeLabel(indicator.period_type as PeriodType),
+      charts,
+      summary: { ...summary, directionText: directionText[summary.direction], latestText: summary.latest ? format.observation(summary.latest, spec) : 'no data' },
+      series,
+      spec,
+    });
+  });
+}
+
+type Indicator = Awaited<ReturnType<typeof listIndicators>>[number];
+type Observation = Awaited<ReturnType<typeof listObservationsForPartnership>>[number];
+
+/** Latest value, period and direction for each indicator, from one batch of observations. */
+function indicatorSummaries(indicators: Indicator[], observations: Observation[]) {
+  const byIndicator = new Map<string, Observation[]>();
+  for (const o of observations) {
+    const list = byIndicator.get(o.indicator_id) ?? [];
+    list.push(o);
+    byIndicator.set(o.indicator_id, list);
+  }
+  return indicators.map((indicator) => {
+    const spec = { unit: indicator.unit, decimals: indicator.decimals, rateBase: indicator.rate_base };
+    const points = measuredSeries(indicator, byIndicator.get(indicator.id) ?? []);
+    const { latest, direction } = latestAndDirection(points, indicator.polarity, indicator.kind);
+    return {
+      priorityId: indicator.priority_id,
+      code: indicator.code,
+      title: indicator.title,
+      kind: indicator.kind,
+      rank: indicator.rank,
+      illustrative: indicator.illustrative,
+      latestPeriod: latest?.label ?? null,
+      latestText: latest ? format.observation(latest, spec) : 'no data',
+      provisional: latest?.provisional ?? false,
+      direction,
+      directionText: directionText[direction],
+    };
+  });
+}

@@ -1,0 +1,82 @@
+// Every number, marker and status on a page is formatted here, so a figure reads the same everywhere.
+import type { Marker, ObservationStatus, Polarity, Unit } from './db/schema.ts';
+
+export interface UnitSpec {
+  unit: Unit;
+  decimals: number;
+  rateBase?: number | null;
+}
+
+export const MARKERS: Record<Marker, { short: string; label: string }> = {
+  c: { short: 'c', label: 'suppressed to protect confidentiality' },
+  x: { short: 'x', label: 'not available' },
+  z: { short: 'z', label: 'not applicable' },
+  k: { short: 'k', label: 'rounds to zero, but is not zero' },
+  low: { short: 'low', label: 'fewer than the reporting threshold' },
+};
+
+export function number(value: number, decimals: number): string {
+  return value.toLocaleString('en-GB', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+/** A value with its unit, e.g. "12.3%", "21.4 per 1,000", "45.2". */
+export function value(v: number | null | undefined, spec: UnitSpec): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  const text = number(v, spec.decimals);
+  switch (spec.unit) {
+    case 'percentage': return `${text}%`;
+    case 'rate': return spec.rateBase ? `${text} per ${spec.rateBase.toLocaleString('en-GB')}` : text;
+    default: return text;
+  }
+}
+
+/** How the unit is named in a column heading or axis. */
+export function unitLabel(spec: UnitSpec): string {
+  switch (spec.unit) {
+    case 'percentage': return 'Percentage';
+    case 'rate': return spec.rateBase ? `Rate per ${spec.rateBase.toLocaleString('en-GB')}` : 'Rate';
+    case 'count': return 'Number';
+    case 'score': return 'Score';
+    case 'ratio': return 'Ratio';
+  }
+}
+
+/** The cell text for an observation: the value, or the marker spelled out. Never a zero for a missing figure. */
+export function observation(o: { value: number | null; marker: Marker | null } | undefined, spec: UnitSpec): string {
+  if (!o) return 'no data';
+  if (o.marker) return `${o.marker} (${MARKERS[o.marker].label})`;
+  return value(o.value, spec);
+}
+
+export const statusLabel: Record<ObservationStatus, string> = { provisional: 'provisional', revised: 'revised', final: 'final' };
+
+export const polarityLabel: Record<Polarity, string> = {
+  higher: 'Higher is better',
+  lower: 'Lower is better',
+  neutral: 'Neither higher nor lower is better',
+};
+
+export const unitName: Record<Unit, string> = {
+  percentage: 'Percentage',
+  rate: 'Rate',
+  count: 'Count',
+  score: 'Score',
+  ratio: 'Ratio',
+};
+
+export function date(d: Date | string | null | undefined): string {
+  if (!d) return '';
+  const when = typeof d === 'string' ? new Date(d) : d;
+  return when.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
+}
+
+export function dateTime(d: Date | string | null | undefined): string {
+  if (!d) return '';
+  const when = typeof d === 'string' ? new Date(d) : d;
+  return when.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+}
+
+/** Safe JSON for a `<script type="application/json">` block: nothing in it can close the element. */
+export function jsonForScript(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}

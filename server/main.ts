@@ -1,0 +1,65 @@
+// Starts the tracker: config → database → migrations → demo data → app → listen. SIGTERM/SIGINT close cleanly.
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { loadDemoIfEmpty } from '../seeds/demo-loader.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : String(error));
+  process.exit(2);
+}
+
+const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.dataDir }).catch(
+  (error: unknown) => {
+    console.error(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(3);
+  },
+);
+
+try {
+  await migrateToLatest(database.db);
+  if (config.demo) {
+    const demo = await loadDemoIfEmpty(database.db);
+    if (demo.accounts.length) {
+      console.log('\nDemo partnership loaded. Demo accounts (for trying the demo only — never use them in production):');
+      for (const account of demo.accounts) console.log(`  ${account.role.padEnd(8)} ${account.email}  password: ${account.password}`);
+      console.log('');
+    }
+  }
+} catch (error) {
+  console.error(`Cannot prepare the database: ${error instanceof Error ? error.message : String(error)}`);
+  await database.close();
+  process.exit(3);
+}
+
+const app = await buildApp({ config, database });
+
+let closing = false;
+async function shutdown(signal: string): Promise<void> {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'shutting down');
+  try {
+    await app.close();
+    await database.close();
+    process.exit(0);
+  } catch (error) {
+    app.log.error(error, 'unclean shutdown');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await app.listen({ port: config.PORT, host: config.HOST });
+  console.log(`Turning the Curve tracker on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT} (${database.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'})`);
+} catch (error) {
+  console.error(`Cannot listen on ${config.HOST}:${config.PORT}: ${error instanceof Error ? error.message : String(error)}`);
+  await database.close();
+  process.exit(4);
+}
