@@ -1,4 +1,9 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { AnalysisTables } from './schema-analysis.ts';
+import type { DataTables } from './schema-data.ts';
+import type { DatadayTables } from './schema-dataday.ts';
+import type { LibraryTables } from './schema-library.ts';
+import type { StoriesTables } from './schema-stories.ts';
 
 // Table types. Migrations are the truth; these describe what they created.
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -145,7 +150,8 @@ export interface SecurityEventTable {
   detail: Json<Record<string, unknown>>;
 }
 
-export interface DB {
+/** Every table. Each feature's tables are declared in its own schema-<feature>.ts. */
+export interface DB extends AnalysisTables, DataTables, StoriesTables, LibraryTables, DatadayTables {
   partnership: PartnershipTable;
   outcome: OutcomeTable;
   priority: PriorityTable;
