@@ -9,6 +9,7 @@ import assets from './plugins/assets.ts';
 import auth from './plugins/auth.ts';
 import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
+import extensions from './plugins/extensions.ts';
 import views from './plugins/views.ts';
 import healthRoutes from './features/health/routes.ts';
 import authRoutes from './features/auth/routes.ts';
@@ -55,6 +56,7 @@ export async function buildApp({ config, database }: AppOptions) {
   await app.register(formbody);
   await app.register(auth, { secureCookies: config.trustProxy !== false });
   await app.register(views);
+  await app.register(extensions);
   await app.register(assets);
 
   await app.register(healthRoutes);

@@ -28,7 +28,8 @@ export async function migrateToLatest(db: Kysely<any>, folder = migrationsFolder
   return db.connection().execute(async (connection) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(connection);
     try {
-      const migrator = new Migrator({ db: connection, provider: new FolderMigrationProvider(folder) });
+      // Features add their migrations independently; a missing earlier one is applied rather than refused.
+      const migrator = new Migrator({ db: connection, provider: new FolderMigrationProvider(folder), allowUnorderedMigrations: true });
       const result = await migrator.migrateToLatest();
       if (result.error) {
         const failed = result.results?.find((r) => r.status === 'Error');

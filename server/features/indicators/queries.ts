@@ -33,6 +33,8 @@ export async function listIndicators(db: Kysely<DB>, partnershipId: string, prio
 
 export type IndicatorRecord = Awaited<ReturnType<typeof listIndicators>>[number];
 
+export type IndicatorDetail = NonNullable<Awaited<ReturnType<typeof findIndicatorByCode>>>;
+
 export async function findIndicatorByCode(db: Kysely<DB>, partnershipId: string, code: string) {
   return db
     .selectFrom('indicator')

@@ -6,6 +6,7 @@ import { directionText, latestAndDirection, measuredSeries } from '../indicators
 import { indicatorCharts } from '../indicators/view-model.ts';
 import { periodTypeLabel, type PeriodType } from '../../analysis/periods.ts';
 import { notFound } from '../../http-errors.ts';
+import { loadSections } from '../../plugins/extensions.ts';
 import * as format from '../../format.ts';
 import { findPartnership, findPriority, listOutcomes, listPriorities } from './queries.ts';
 
@@ -57,11 +58,19 @@ export default async function partnershipRoutes(app: FastifyInstance) {
       listIndicators(app.db, partnershipId, priorityId),
       listObservationsForPartnership(app.db, partnershipId, HEADLINE_ROLES, priorityId),
     ]);
+    const sections = await loadSections(app.prioritySections, {
+      db: app.db,
+      request,
+      partnership: request.access!.partnership,
+      role: request.access!.role,
+      priority,
+    });
     return reply.view('partnerships/priority', {
       pageTitle: priority.title,
       partnership: request.access!.partnership,
       priority,
       indicators: indicatorSummaries(indicators, observations),
+      sections,
     });
   });
 
@@ -72,6 +81,13 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     if (!indicator) throw notFound();
     const [series, observations] = await Promise.all([listSeries(app.db, indicator.id), listObservationsForIndicator(app.db, indicator.id)]);
     const { charts, headline, spec } = indicatorCharts(indicator, series, observations);
+    const sections = await loadSections(app.indicatorSections, {
+      db: app.db,
+      request,
+      partnership: request.access!.partnership,
+      role: request.access!.role,
+      indicator,
+    });
     const summary = latestAndDirection(headline, indicator.polarity, indicator.kind);
     return reply.view('indicators/show', {
       pageTitle: indicator.title,
@@ -82,6 +98,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
       summary: { ...summary, directionText: directionText[summary.direction], latestText: summary.latest ? format.observation(summary.latest, spec) : 'no data' },
       series,
       spec,
+      sections,
     });
   });
 }
