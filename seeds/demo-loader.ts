@@ -21,7 +21,7 @@ export async function readDemoSeed(): Promise<DemoSeed> {
 }
 
 /** Inserts a partnership and its whole structure from a seed, in the caller's transaction. Returns its id. */
-export async function insertPartnershipFromSeed(trx: Transaction<DB>, seed: DemoSeed, slug = seed.partnership.slug): Promise<string> {
+export async function insertPartnershipFromSeed(trx: Transaction<DB>, seed: DemoSeed, slug: string = seed.partnership.slug): Promise<string> {
   const partnership = await trx
     .insertInto('partnership')
     .values({

@@ -13,7 +13,21 @@ import extensions from './plugins/extensions.ts';
 import views from './plugins/views.ts';
 import healthRoutes from './features/health/routes.ts';
 import authRoutes from './features/auth/routes.ts';
+import accountRoutes from './features/accounts/routes.ts';
+import apiRoutes from './features/api/routes.ts';
 import partnershipRoutes from './features/partnerships/routes.ts';
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalogue: RouteEntry[];
+  }
+}
 
 export interface AppOptions {
   config: Config;
@@ -29,6 +43,14 @@ export async function buildApp({ config, database }: AppOptions) {
     genReqId: () => randomBytes(6).toString('hex'),
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  // Every route, as registered: the tenancy tests walk this list, so a route added later is covered automatically.
+  const routeCatalogue: RouteEntry[] = [];
+  app.decorate('routeCatalogue', routeCatalogue);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routeCatalogue.push({ method, url: route.url, access: (route.config as { access?: string } | undefined)?.access });
   });
 
   await app.register(errors);
@@ -61,6 +83,8 @@ export async function buildApp({ config, database }: AppOptions) {
 
   await app.register(healthRoutes);
   await app.register(authRoutes, { config });
+  await app.register(accountRoutes, { config });
+  await app.register(apiRoutes);
   await app.register(partnershipRoutes);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { ZodError } from 'zod';
 import { HttpError } from '../http-errors.ts';
 
 export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
@@ -12,8 +13,14 @@ export default fp(
   async function errors(app: FastifyInstance) {
     app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'not_found', 'Page not found'));
 
-    app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-      let status = error.statusCode ?? 500;
+    app.setErrorHandler((error: FastifyError | HttpError | ZodError, request, reply) => {
+      // Input that no form or API schema should have let through (a repeated query parameter, say): a bad request.
+      if (error instanceof ZodError) {
+        const issue = error.issues[0];
+        const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+        return sendError(request, reply, 400, 'bad_request', `The request could not be understood (${where}${issue?.message ?? 'invalid'})`);
+      }
+      let status = (error as FastifyError).statusCode ?? 500;
       if (status < 400 || status > 599) status = 500;
       if (status >= 500) {
         request.log.error({ err: error, requestId: request.id }, 'request failed');

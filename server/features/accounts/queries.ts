@@ -175,3 +175,36 @@ export async function revokeApiToken(db: Kysely<DB>, userId: string, which: { id
   for (const r of rows) await recordSecurityEvent(db, { kind: 'token_revoked', userId, detail: { tokenId: r.id } });
   return rows.length;
 }
+
+export async function listAllPartnerships(db: Kysely<DB>) {
+  return db
+    .selectFrom('partnership')
+    .select(['partnership.id', 'partnership.slug', 'partnership.name', 'partnership.la_name', 'partnership.created_at'])
+    .select((eb) => eb.selectFrom('membership').select(sql<string>`count(*)`.as('n')).whereRef('membership.partnership_id', '=', 'partnership.id').as('members'))
+    .orderBy('partnership.name')
+    .execute();
+}
+
+/**
+ * A partnership admin may issue a set-password link only for someone whose every membership is in a partnership the
+ * admin also administers, and who is not a site administrator: otherwise one partnership's admin could take over an
+ * account that reaches into another partnership.
+ */
+export async function canIssueLinkFor(db: Kysely<DB>, actor: { id: string; isSiteAdmin: boolean }, targetUserId: string): Promise<boolean> {
+  if (actor.isSiteAdmin) return true;
+  const target = await db.selectFrom('app_user').select('is_site_admin').where('id', '=', targetUserId).executeTakeFirst();
+  if (!target || target.is_site_admin) return false;
+  const outside = await db
+    .selectFrom('membership as m')
+    .select('m.partnership_id')
+    .where('m.user_id', '=', targetUserId)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('membership as a').select('a.user_id').whereRef('a.partnership_id', '=', 'm.partnership_id').where('a.user_id', '=', actor.id).where('a.role', '=', 'admin'),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return !outside;
+}

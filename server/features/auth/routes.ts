@@ -35,8 +35,9 @@ export default async function authRoutes(app: FastifyInstance, { config }: { con
     });
 
   app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
-    const query = z.object({ next: z.string().max(2000).optional() }).parse(request.query);
+    const query = z.object({ next: z.string().max(2000).optional(), password: z.string().optional() }).parse(request.query);
     if (request.caller) return reply.redirect(safeNext(query.next), 303);
+    reply.locals = { ...reply.locals, passwordSet: query.password === 'set' };
     return renderSignIn(reply, { email: '', next: query.next });
   });
 

@@ -1,0 +1,261 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { Role } from '../../db/schema.ts';
+import { notFound, forbidden } from '../../http-errors.ts';
+import { ROLES, SESSION_COOKIE } from '../../plugins/auth.ts';
+import { passwordProblem, sha256, verifyPassword } from '../auth/passwords.ts';
+import { createSession, findUserByEmail, listMemberships } from '../auth/queries.ts';
+import {
+  AccountError,
+  EMAIL_PATTERN,
+  SET_PASSWORD_LINK_HOURS,
+  canIssueLinkFor,
+  createApiToken,
+  createPartnership,
+  createSetPasswordLink,
+  createUser,
+  findSetPasswordLink,
+  findUserId,
+  listAllPartnerships,
+  listApiTokens,
+  listMembers,
+  removeMembership,
+  revokeApiToken,
+  setMembership,
+  setPassword,
+} from './queries.ts';
+
+type FieldErrors = { field: string; text: string }[];
+const roleSchema = z.enum(ROLES as [Role, ...Role[]]);
+const idParams = z.object({ slug: z.string(), userId: z.uuid() });
+
+function publicUrl(request: FastifyRequest, path: string) {
+  return `${request.protocol}://${request.host}${path}`;
+}
+
+export default async function accountRoutes(app: FastifyInstance, { config }: { config: Config }) {
+  app.partnershipNav.push({ key: 'members', text: 'Members', order: 90, role: 'admin', href: (slug) => `/p/${slug}/members` });
+
+  // ---- Your account: password and API tokens ------------------------------------------------------------------
+  async function renderAccount(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const user = request.caller!.user;
+    const [memberships, tokens] = await Promise.all([listMemberships(app.db, user.id), listApiTokens(app.db, user.id)]);
+    return reply.code(status).view('accounts/account', {
+      pageTitle: 'Your account',
+      memberships,
+      tokens,
+      errors: [],
+      values: {},
+      ...extra,
+    });
+  }
+
+  app.get('/account', { config: { access: 'signed_in' } }, async (request, reply) => renderAccount(request, reply));
+
+  app.post('/account/password', { config: { access: 'signed_in' } }, async (request, reply) => {
+    const body = z.object({ current: z.string().default(''), password: z.string().default(''), confirm: z.string().default('') }).parse(request.body ?? {});
+    const errors: FieldErrors = [];
+    const stored = await findUserByEmail(app.db, request.caller!.user.email);
+    if (!(await verifyPassword(body.current, stored?.password_hash ?? null))) errors.push({ field: 'current', text: 'Your current password is not right' });
+    const problem = passwordProblem(body.password);
+    if (problem) errors.push({ field: 'password', text: problem });
+    else if (body.password !== body.confirm) errors.push({ field: 'confirm', text: 'The two new passwords are not the same' });
+    if (errors.length) return renderAccount(request, reply, { errors }, 400);
+    await setPassword(app.db, request.caller!.user.id, body.password);
+    // Every session ended, this one too: start a fresh one so the person stays signed in here only.
+    const token = await createSession(app.db, request.caller!.user.id, config.SESSION_HOURS);
+    reply.setCookie(SESSION_COOKIE, token, { ...app.sessionCookieOptions, maxAge: config.SESSION_HOURS * 3600 });
+    return reply.redirect('/account?changed=password', 303);
+  });
+
+  app.post('/account/tokens', { config: { access: 'signed_in' } }, async (request, reply) => {
+    const body = z.object({ name: z.string().trim().max(100).default(''), write: z.string().optional() }).parse(request.body ?? {});
+    if (!body.name) return renderAccount(request, reply, { errors: [{ field: 'token-name', text: 'Enter a name for the token, so you know what uses it' }], values: body }, 400);
+    const created = await createApiToken(app.db, request.caller!.user.id, body.name, body.write === 'yes');
+    return renderAccount(request, reply, { newToken: created });
+  });
+
+  app.post('/account/tokens/:tokenId/revoke', { config: { access: 'signed_in' } }, async (request, reply) => {
+    const { tokenId } = z.object({ tokenId: z.uuid() }).safeParse(request.params).data ?? { tokenId: null };
+    if (!tokenId) throw notFound();
+    const revoked = await revokeApiToken(app.db, request.caller!.user.id, { id: tokenId });
+    if (!revoked) throw notFound();
+    return reply.redirect('/account', 303);
+  });
+
+  // ---- Set a password from a one-time link ----------------------------------------------------------------------
+  app.get('/set-password/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const link = await findSetPasswordLink(app.db, token);
+    if (!link) return reply.code(404).view('accounts/link-expired', { pageTitle: 'This link has expired' });
+    return reply.view('accounts/set-password', { pageTitle: 'Set your password', email: link.email, token, errors: [] });
+  });
+
+  app.post('/set-password/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const link = await findSetPasswordLink(app.db, token);
+    if (!link) return reply.code(404).view('accounts/link-expired', { pageTitle: 'This link has expired' });
+    const body = z.object({ password: z.string().default(''), confirm: z.string().default('') }).parse(request.body ?? {});
+    const problem = passwordProblem(body.password) ?? (body.password !== body.confirm ? 'The two passwords are not the same' : null);
+    if (problem) {
+      return reply.code(400).view('accounts/set-password', { pageTitle: 'Set your password', email: link.email, token, errors: [{ field: 'password', text: problem }] });
+    }
+    const ok = await setPassword(app.db, link.user_id, body.password, sha256(token));
+    if (!ok) return reply.code(404).view('accounts/link-expired', { pageTitle: 'This link has expired' });
+    return reply.redirect('/sign-in?password=set', 303);
+  });
+
+  // ---- Partnership members (admin) --------------------------------------------------------------------------------
+  async function renderMembers(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const members = await listMembers(app.db, request.access!.partnership.id);
+    return reply.code(status).view('accounts/members', {
+      pageTitle: 'Members',
+      partnership: request.access!.partnership,
+      members,
+      roles: ROLES,
+      errors: [],
+      values: { role: 'viewer' },
+      linkHours: SET_PASSWORD_LINK_HOURS,
+      ...extra,
+    });
+  }
+
+  app.get('/p/:slug/members', { config: { access: 'admin' } }, async (request, reply) => renderMembers(request, reply));
+
+  app.post('/p/:slug/members', { config: { access: 'admin' } }, async (request, reply) => {
+    const body = z
+      .object({ email: z.string().trim().max(320).default(''), name: z.string().trim().max(200).default(''), role: z.string().default('') })
+      .parse(request.body ?? {});
+    const errors: FieldErrors = [];
+    if (!EMAIL_PATTERN.test(body.email)) errors.push({ field: 'email', text: 'Enter an email address in the right form, like name@example.org' });
+    const role = roleSchema.safeParse(body.role);
+    if (!role.success) errors.push({ field: 'role', text: `Choose a role: ${ROLES.join(', ')}` });
+    if (errors.length) return renderMembers(request, reply, { errors, values: body }, 400);
+    const partnershipId = request.access!.partnership.id;
+    const actor = request.caller!.user.id;
+    let userId = await findUserId(app.db, body.email);
+    let link: string | null = null;
+    if (!userId) {
+      if (!body.name) return renderMembers(request, reply, { errors: [{ field: 'name', text: 'There is no account for this email yet: enter the person’s name to create one' }], values: body }, 400);
+      const user = await createUser(app.db, { email: body.email, name: body.name }, actor);
+      userId = user.id;
+      link = publicUrl(request, `/set-password/${await createSetPasswordLink(app.db, userId, actor)}`);
+    }
+    await setMembership(app.db, partnershipId, userId, role.data!, actor);
+    return renderMembers(request, reply, { notice: { email: body.email, role: role.data, link } });
+  });
+
+  app.post('/p/:slug/members/:userId/role', { config: { access: 'admin' } }, async (request, reply) => {
+    const { userId } = parseOr404(idParams, request.params);
+    const role = roleSchema.safeParse((request.body as { role?: string } | undefined)?.role);
+    const partnershipId = request.access!.partnership.id;
+    const members = await listMembers(app.db, partnershipId);
+    const member = members.find((m) => m.id === userId);
+    if (!member) throw notFound();
+    if (!role.success) return renderMembers(request, reply, { errors: [{ field: `role-${userId}`, text: `Choose a role: ${ROLES.join(', ')}` }] }, 400);
+    if (member.role === 'admin' && role.data !== 'admin' && members.filter((m) => m.role === 'admin').length === 1) {
+      return renderMembers(request, reply, { errors: [{ field: `role-${userId}`, text: 'A partnership needs at least one admin: make someone else an admin first' }] }, 400);
+    }
+    await setMembership(app.db, partnershipId, userId, role.data, request.caller!.user.id);
+    return reply.redirect(`/p/${request.access!.partnership.slug}/members`, 303);
+  });
+
+  app.post('/p/:slug/members/:userId/remove', { config: { access: 'admin' } }, async (request, reply) => {
+    const { userId } = parseOr404(idParams, request.params);
+    const partnershipId = request.access!.partnership.id;
+    const members = await listMembers(app.db, partnershipId);
+    const member = members.find((m) => m.id === userId);
+    if (!member) throw notFound();
+    if (member.role === 'admin' && members.filter((m) => m.role === 'admin').length === 1) {
+      return renderMembers(request, reply, { errors: [{ field: `remove-${userId}`, text: 'You cannot remove the last admin of a partnership' }] }, 400);
+    }
+    await removeMembership(app.db, partnershipId, userId, request.caller!.user.id);
+    return reply.redirect(`/p/${request.access!.partnership.slug}/members`, 303);
+  });
+
+  app.post('/p/:slug/members/:userId/link', { config: { access: 'admin' } }, async (request, reply) => {
+    const { userId } = parseOr404(idParams, request.params);
+    const partnershipId = request.access!.partnership.id;
+    const members = await listMembers(app.db, partnershipId);
+    const member = members.find((m) => m.id === userId);
+    if (!member) throw notFound();
+    // An admin here must not be able to take over an account that belongs to partnerships they do not run.
+    if (!(await canIssueLinkFor(app.db, request.caller!.user, userId))) {
+      throw forbidden('This person is also a member of a partnership you are not an admin of, or a site administrator: ask a site administrator for their link');
+    }
+    const link = publicUrl(request, `/set-password/${await createSetPasswordLink(app.db, userId, request.caller!.user.id)}`);
+    return renderMembers(request, reply, { notice: { email: member.email, role: member.role, link } });
+  });
+
+  // ---- Site administration: partnerships ------------------------------------------------------------------------
+  async function renderPartnerships(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const [partnerships, templates] = await Promise.all([listAllPartnerships(app.db), availableTemplates()]);
+    return reply.code(status).view('accounts/partnerships', { pageTitle: 'Partnerships', partnerships, templates, errors: [], values: {}, ...extra });
+  }
+
+  app.get('/admin/partnerships', { config: { access: 'site_admin' } }, async (request, reply) => renderPartnerships(request, reply));
+
+  app.post('/admin/partnerships', { config: { access: 'site_admin' } }, async (request, reply) => {
+    const body = z
+      .object({
+        slug: z.string().trim().max(63).default(''),
+        name: z.string().trim().max(200).default(''),
+        laName: z.string().trim().max(200).default(''),
+        laCode: z.string().trim().max(20).default(''),
+        laNumber: z.string().trim().max(6).default(''),
+        template: z.string().trim().max(64).default('blank'),
+      })
+      .parse(request.body ?? {});
+    const errors: FieldErrors = [];
+    if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(body.slug)) errors.push({ field: 'slug', text: 'Enter a short name of 2 to 63 lower-case letters, digits and hyphens, like wakefield' });
+    if (!body.name) errors.push({ field: 'name', text: 'Enter the partnership’s name' });
+    if (body.laCode && !/^E(0[6-9]|10)\d{6}$/.test(body.laCode)) errors.push({ field: 'laCode', text: 'Enter an English local authority code like E08000026, or leave it blank' });
+    if (body.laNumber && !/^\d{3}$/.test(body.laNumber)) errors.push({ field: 'laNumber', text: 'Enter the three-digit DfE LA number, like 331, or leave it blank' });
+    const templates = await availableTemplates();
+    if (body.template !== 'blank' && !templates.some((t) => t.key === body.template)) errors.push({ field: 'template', text: 'Choose one of the templates' });
+    if (errors.length) return renderPartnerships(request, reply, { errors, values: body }, 400);
+    try {
+      const laNumber = body.laNumber ? Number(body.laNumber) : null;
+      const partnership = await app.db.transaction().execute(async (trx) => {
+        const created = await createPartnership(trx, { slug: body.slug, name: body.name, laName: body.laName || null, laCode: body.laCode || null, laNumber }, request.caller!.user.id);
+        await setMembership(trx, created.id, request.caller!.user.id, 'admin', request.caller!.user.id);
+        if (body.template !== 'blank') await applyTemplateIfAvailable(trx, created.id, body.template, laNumber);
+        return created;
+      });
+      return reply.redirect(`/p/${partnership.slug}`, 303);
+    } catch (error) {
+      if (error instanceof AccountError) return renderPartnerships(request, reply, { errors: [{ field: 'slug', text: error.message }], values: body }, 400);
+      throw error;
+    }
+  });
+}
+
+function parseOr404<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw notFound();
+  return parsed.data;
+}
+
+// Templates are a separate feature; until it is present, only a blank partnership can be created.
+type TemplatesModule = {
+  listTemplates(): { key: string; name: string; description?: string }[] | Promise<{ key: string; name: string; description?: string }[]>;
+  applyTemplate(trx: unknown, partnershipId: string, key: string, options: { laNumber?: number | null }): Promise<unknown>;
+};
+async function templatesModule(): Promise<TemplatesModule | null> {
+  try {
+    const modulePath = '../templates/index.ts'; // a variable: the feature may be absent
+    return (await import(modulePath)) as TemplatesModule;
+  } catch {
+    return null;
+  }
+}
+async function availableTemplates() {
+  const mod = await templatesModule();
+  return mod ? (await mod.listTemplates()).filter((t) => t.key !== 'blank') : [];
+}
+async function applyTemplateIfAvailable(trx: unknown, partnershipId: string, key: string, laNumber: number | null) {
+  const mod = await templatesModule();
+  if (!mod) throw new AccountError('Templates are not available in this version');
+  await mod.applyTemplate(trx, partnershipId, key, { laNumber });
+}
