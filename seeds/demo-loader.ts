@@ -4,6 +4,11 @@ import type { Kysely, Transaction } from 'kysely';
 import { parsePeriod, type PeriodType } from '../server/analysis/periods.ts';
 import type { DB, Role } from '../server/db/schema.ts';
 import { hashPassword } from '../server/features/auth/passwords.ts';
+import { linearForecast } from '../server/analysis/forecast.ts';
+import { boundsFor } from '../server/analysis/indicator-analysis.ts';
+import { insertBaseline } from '../server/features/analysis/queries.ts';
+import { measuredSeries } from '../server/features/indicators/measure.ts';
+import { listIndicators, listObservationsForIndicator } from '../server/features/indicators/queries.ts';
 import type { DemoSeed } from './demo/types.ts';
 
 const DEMO_FILE = new URL('./demo/coventry.json', import.meta.url);
@@ -144,6 +149,39 @@ export async function loadDemo(db: Kysely<DB>): Promise<void> {
           .returning('id')
           .executeTakeFirstOrThrow());
       await trx.insertInto('membership').values({ user_id: user.id, partnership_id: partnershipId, role: account.role }).execute();
+      if (account.role === 'manager') await agreeDemoBaselines(trx, partnershipId, { id: user.id, name: account.name });
     }
   });
+}
+
+/**
+ * The demo's baselines, as its partnership would have agreed them at a data day: the history up to the third-latest
+ * figure, a straight line through up to five values, so the two latest figures can be judged against it.
+ */
+async function agreeDemoBaselines(trx: Transaction<DB>, partnershipId: string, manager: { id: string; name: string }) {
+  for (const indicator of await listIndicators(trx, partnershipId)) {
+    const measured = measuredSeries(indicator, await listObservationsForIndicator(trx, indicator.id));
+    const withValues = measured.filter((p) => p.value !== null);
+    const baseline = indicator.period_type === 'fy_quarter' ? withValues.at(-5) : withValues.at(-3);
+    if (!baseline) continue;
+    const forecast = linearForecast({
+      observations: measured.map((p) => ({ position: p.position, value: p.value })),
+      baseline: baseline.position,
+      window: indicator.period_type === 'fy_quarter' ? 8 : 5,
+      bounds: boundsFor(indicator.kind, indicator.unit),
+    });
+    if (!forecast.ok) continue;
+    await insertBaseline(trx, {
+      indicatorId: indicator.id,
+      position: baseline.position,
+      label: baseline.label,
+      window: forecast.fit.n,
+      method: 'linear',
+      fit: forecast.fit,
+      manualPoints: null,
+      note: 'Agreed at the demo partnership’s data day.',
+      agreedBy: manager.id,
+      agreedByName: manager.name,
+    });
+  }
 }

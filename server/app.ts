@@ -16,6 +16,7 @@ import authRoutes from './features/auth/routes.ts';
 import accountRoutes from './features/accounts/routes.ts';
 import apiRoutes from './features/api/routes.ts';
 import partnershipRoutes from './features/partnerships/routes.ts';
+import analysisRoutes from './features/analysis/routes.ts';
 
 export interface RouteEntry {
   method: string;
@@ -86,5 +87,6 @@ export async function buildApp({ config, database }: AppOptions) {
   await app.register(accountRoutes, { config });
   await app.register(apiRoutes);
   await app.register(partnershipRoutes);
+  await app.register(analysisRoutes);
   return app;
 }

@@ -5,6 +5,16 @@ export interface UnitSpec {
   unit: Unit;
   decimals: number;
   rateBase?: number | null;
+  /** A gap between two groups: a difference, so a percentage gap is in percentage points. */
+  gap?: boolean;
+}
+
+/** How an indicator's figures are written; `measured` means what it judges (for a gap indicator, the gap). */
+export function unitSpecOf(
+  indicator: { unit: Unit; decimals: number; rate_base: number | null; kind: 'single' | 'gap' },
+  what: 'measured' | 'groups' = 'measured',
+): UnitSpec {
+  return { unit: indicator.unit, decimals: indicator.decimals, rateBase: indicator.rate_base, gap: indicator.kind === 'gap' && what === 'measured' };
 }
 
 export const MARKERS: Record<Marker, { short: string; label: string }> = {
@@ -24,7 +34,7 @@ export function value(v: number | null | undefined, spec: UnitSpec): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '';
   const text = number(v, spec.decimals);
   switch (spec.unit) {
-    case 'percentage': return `${text}%`;
+    case 'percentage': return spec.gap ? `${text} pp` : `${text}%`;
     case 'rate': return spec.rateBase ? `${text} per ${spec.rateBase.toLocaleString('en-GB')}` : text;
     default: return text;
   }
@@ -33,7 +43,7 @@ export function value(v: number | null | undefined, spec: UnitSpec): string {
 /** How the unit is named in a column heading or axis. */
 export function unitLabel(spec: UnitSpec): string {
   switch (spec.unit) {
-    case 'percentage': return 'Percentage';
+    case 'percentage': return spec.gap ? 'Percentage points (pp)' : 'Percentage';
     case 'rate': return spec.rateBase ? `Rate per ${spec.rateBase.toLocaleString('en-GB')}` : 'Rate';
     case 'count': return 'Number';
     case 'score': return 'Score';

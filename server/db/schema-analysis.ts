@@ -1,3 +1,29 @@
 // Table types for baselines and analysis settings (issue 5). Their migrations are the truth.
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface AnalysisTables {}
+import type { ColumnType, Generated } from 'kysely';
+import type { LinearFit } from '../analysis/forecast.ts';
+
+export interface ManualPoint {
+  position: number;
+  label: string;
+  value: number;
+}
+
+export interface BaselineTable {
+  id: Generated<string>;
+  indicator_id: string;
+  version: number;
+  baseline_position: number;
+  baseline_label: string;
+  history_window: number;
+  method: 'linear' | 'manual';
+  fit: ColumnType<LinearFit | null, LinearFit | null, LinearFit | null>;
+  manual_points: ColumnType<ManualPoint[] | null, ManualPoint[] | null, ManualPoint[] | null>;
+  note: ColumnType<string, string | undefined, string>;
+  agreed_by: string | null;
+  agreed_by_name: string;
+  agreed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AnalysisTables {
+  baseline: BaselineTable;
+}

@@ -11,14 +11,21 @@ import { loadDemo } from '../../seeds/demo-loader.ts';
 
 export type Fixture = 'empty' | 'demo';
 
-/** Changes to migrations or the demo seed make a new template. */
+const root = new URL('../../', import.meta.url).pathname;
+
+function filesUnder(folder: string, pattern: RegExp): string[] {
+  if (!fs.existsSync(folder)) return [];
+  return fs.readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((f) => pattern.test(f)).sort().map((f) => path.join(folder, f));
+}
+
+/** Changes to migrations, or to anything that builds the demo (seeds and the server code they call), make a new template. */
 function fingerprint(fixture: Fixture): string {
   const hash = createHash('sha256');
-  for (const file of fs.readdirSync(migrationsFolder).sort()) hash.update(file).update(fs.readFileSync(path.join(migrationsFolder, file)));
-  if (fixture === 'demo') {
-    const seeds = new URL('../../seeds/', import.meta.url);
-    hash.update(fs.readFileSync(new URL('demo/coventry.json', seeds))).update(fs.readFileSync(new URL('demo-loader.ts', seeds)));
-  }
+  const files = [
+    ...filesUnder(migrationsFolder, /\.ts$/),
+    ...(fixture === 'demo' ? [...filesUnder(path.join(root, 'seeds'), /\.(ts|json)$/), ...filesUnder(path.join(root, 'server'), /\.ts$/)] : []),
+  ];
+  for (const file of files) hash.update(file).update(fs.readFileSync(file));
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -60,6 +67,9 @@ async function postgresTemplate(adminUrl: string, fixture: Fixture): Promise<str
     await admin`select pg_advisory_lock(727100002)`;
     const [exists] = await admin`select 1 from pg_database where datname = ${name}`;
     if (!exists) {
+      // Templates of older code are of no more use.
+      const stale = await admin`select datname from pg_database where datname like ${`ttc_template_${fixture}_%`} and datname <> ${name}`;
+      for (const { datname } of stale) await admin.unsafe(`drop database if exists "${datname}"`).catch(() => {});
       await admin.unsafe(`create database "${name}"`);
       const database = await openDatabase({ databaseUrl: withDatabase(adminUrl, name), poolSize: 2 });
       try {

@@ -4,19 +4,24 @@ import type { Marker, SeriesRole } from '../../db/schema.ts';
 import * as format from '../../format.ts';
 import { measuredSeries, type MeasuredPoint, type ObservationLike } from './measure.ts';
 import type { IndicatorRecord } from './queries.ts';
+import type { IndicatorAnalysis } from '../../analysis/indicator-analysis.ts';
+import { JUDGEMENT, SPC_RULE, SPC_TYPE } from '../analysis/labels.ts';
 
 export const ROLE_ORDER: SeriesRole[] = ['local', 'focus', 'comparison', 'england', 'region', 'neighbours', 'target'];
 
 export interface ChartSeries {
   key: string;
   label: string;
-  role: SeriesRole | 'gap';
+  role: SeriesRole | 'gap' | 'forecast' | 'band_low' | 'band_high' | 'spc' | 'mean' | 'limit';
   values: (number | null)[];
   provisional: boolean[];
   markers: (Marker | null)[];
 }
 
 export interface ChartModel {
+  kind?: 'trend' | 'spc';
+  /** For SPC charts: each point's signal, to colour and label it. */
+  signals?: (string | null)[];
   id: string;
   title: string;
   unitLabel: string;
@@ -77,13 +82,15 @@ function tableFrom(caption: string, chart: ChartModel, range: { position: number
   };
 }
 
-export function indicatorCharts(indicator: IndicatorRecord, series: SeriesInfo[], observations: readonly ObservationLike[]) {
-  const spec: format.UnitSpec = { unit: indicator.unit, decimals: indicator.decimals, rateBase: indicator.rate_base };
+export function indicatorCharts(indicator: IndicatorRecord, series: SeriesInfo[], observations: readonly ObservationLike[], analysis?: IndicatorAnalysis) {
+  const spec = format.unitSpecOf(indicator);
+  const groupSpec = format.unitSpecOf(indicator, 'groups');
   const periodType = indicator.period_type as PeriodType;
-  const range = periodRange(periodType, observations.map((o) => o.period_position));
+  const forecastLine = analysis?.forecastLine ?? [];
+  const range = periodRange(periodType, [...observations.map((o) => o.period_position), ...forecastLine.map((p) => p.position)]);
   const labelOf = (role: SeriesRole) => series.find((s) => s.role === role)?.label ?? role;
   const present = (role: SeriesRole) => series.some((s) => s.role === role);
-  const suffix = spec.unit === 'percentage' ? '%' : '';
+  const suffix = spec.unit === 'percentage' ? (spec.gap ? ' pp' : '%') : '';
   const base = { unitLabel: format.unitLabel(spec), decimals: spec.decimals, suffix, labels: range.map((r) => r.label) };
 
   const comparatorRoles: SeriesRole[] = ['england', 'region', 'neighbours', 'target'];
@@ -94,11 +101,13 @@ export function indicatorCharts(indicator: IndicatorRecord, series: SeriesInfo[]
     const groupPoints = groupRoles.map((role) => pointsOf(observations, role));
     const groupsChart: ChartModel = {
       ...base,
+      unitLabel: format.unitLabel(groupSpec),
+      suffix: groupSpec.unit === 'percentage' ? '%' : '',
       id: 'chart-groups',
       title: `${indicator.focus_label ?? 'Focus group'} and ${indicator.comparison_label ?? 'comparison group'}`,
       series: groupRoles.map((role, i) => toChartSeries(role, labelOf(role), role, groupPoints[i]!, range)),
     };
-    charts.push({ chart: groupsChart, table: tableFrom(`${groupsChart.title}: the two groups, by period`, groupsChart, range, groupPoints, spec) });
+    charts.push({ chart: groupsChart, table: tableFrom(`${groupsChart.title}: the two groups, by period`, groupsChart, range, groupPoints, groupSpec) });
   }
 
   const headline = measuredSeries({ kind: indicator.kind, polarity: indicator.polarity }, observations);
@@ -114,9 +123,69 @@ export function indicatorCharts(indicator: IndicatorRecord, series: SeriesInfo[]
       ...comparators.map((role, i) => toChartSeries(role, labelOf(role), role, comparatorPoints[i]!, range)),
     ],
   };
-  charts.push({
-    chart: mainChart,
-    table: tableFrom(`${mainChart.title}: local figures and comparators, by period`, mainChart, range, [headline, ...comparatorPoints], spec),
-  });
+  const mainTable = tableFrom(`${mainChart.title}: local figures and comparators, by period`, mainChart, range, [headline, ...comparatorPoints], spec);
+  if (forecastLine.length && analysis) {
+    const byPosition = new Map(forecastLine.map((p) => [p.position, p]));
+    const baselineVersion = analysis.status.baselineVersion;
+    const judged = new Map(analysis.judgedPoints.map((p) => [p.position, p]));
+    const at = (r: { position: number }) => byPosition.get(r.position);
+    const hasBand = forecastLine.some((p) => p.band > 0);
+    mainChart.series.push({ key: 'forecast', label: `Baseline forecast (version ${baselineVersion})`, role: 'forecast', values: range.map((r) => at(r)?.value ?? null), provisional: range.map(() => false), markers: range.map(() => null) });
+    if (hasBand) {
+      mainChart.series.push(
+        { key: 'band_high', label: 'Noise band (80% prediction interval)', role: 'band_high', values: range.map((r) => (at(r)?.band ? at(r)!.value + at(r)!.band : null)), provisional: range.map(() => false), markers: range.map(() => null) },
+        { key: 'band_low', label: 'Noise band, lower edge', role: 'band_low', values: range.map((r) => (at(r)?.band ? at(r)!.value - at(r)!.band : null)), provisional: range.map(() => false), markers: range.map(() => null) },
+      );
+    }
+    mainTable.columns.push(`Baseline forecast (version ${baselineVersion})`, 'Against the baseline');
+    for (const [i, row] of mainTable.rows.entries()) {
+      const f = at(range[i]!);
+      const j = judged.get(range[i]!.position);
+      const forecastText = f ? (f.band ? `${format.number(f.value, spec.decimals)} ± ${format.number(f.band, spec.decimals)}` : format.number(f.value, spec.decimals)) : '';
+      row.cells.push({ text: forecastText, provisional: false, marker: null }, { text: j ? JUDGEMENT[j.judgement]! : '', provisional: false, marker: null });
+    }
+  }
+  charts.push({ chart: mainChart, table: mainTable });
   return { charts, headline, spec };
+}
+
+/** The SPC (XmR) chart: the values, the mean and the process limits, with each signal coloured and labelled. */
+export function spcChart(indicator: IndicatorRecord, analysis: IndicatorAnalysis) {
+  const spec = format.unitSpecOf(indicator);
+  const periodType = indicator.period_type as PeriodType;
+  const points = analysis.spc.points;
+  const labels = points.map((p) => periodFromPosition(periodType, p.position).label);
+  const segmentOf = (position: number) => analysis.spc.segments.find((s) => position >= s.from && position <= s.to);
+  const none = () => points.map(() => false);
+  const nulls = () => points.map(() => null);
+  const chart: ChartModel = {
+    kind: 'spc',
+    id: 'chart-spc',
+    title: 'Statistical process control (XmR) chart',
+    unitLabel: format.unitLabel(spec),
+    decimals: spec.decimals,
+    suffix: spec.unit === 'percentage' ? (spec.gap ? ' pp' : '%') : '',
+    labels,
+    signals: points.map((p) => p.type),
+    series: [
+      { key: 'spc', label: indicator.kind === 'gap' ? 'Gap' : 'Value', role: 'spc', values: points.map((p) => p.value), provisional: none(), markers: nulls() },
+      { key: 'mean', label: 'Mean', role: 'mean', values: points.map((p) => segmentOf(p.position)?.mean ?? null), provisional: none(), markers: nulls() },
+      { key: 'upl', label: 'Upper process limit', role: 'limit', values: points.map((p) => segmentOf(p.position)?.upl ?? null), provisional: none(), markers: nulls() },
+      { key: 'lpl', label: 'Lower process limit', role: 'limit', values: points.map((p) => segmentOf(p.position)?.lpl ?? null), provisional: none(), markers: nulls() },
+    ],
+  };
+  const n = (v: number | null | undefined) => (v === null || v === undefined ? '' : format.number(v, spec.decimals + 1));
+  const table: TableModel = {
+    caption: 'The SPC chart’s figures: each value, the limits it was judged against, and any signal',
+    columns: [chart.series[0]!.label, 'Mean', 'Lower limit', 'Upper limit', 'Signal'],
+    rows: points.map((p, i) => {
+      const seg = segmentOf(p.position);
+      const signal = p.type === 'common_cause' ? 'Common cause' : `${SPC_TYPE[p.type]}: ${SPC_RULE[p.rule!]}`;
+      return {
+        period: labels[i]!,
+        cells: [n(p.value), n(seg?.mean), n(seg?.lpl), n(seg?.upl), signal].map((text) => ({ text, provisional: false, marker: null })),
+      };
+    }),
+  };
+  return { chart, table };
 }

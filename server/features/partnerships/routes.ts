@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { listMemberships } from '../auth/queries.ts';
 import { listIndicators, listObservationsForPartnership, findIndicatorByCode, listSeries, listObservationsForIndicator } from '../indicators/queries.ts';
 import { directionText, latestAndDirection, measuredSeries } from '../indicators/measure.ts';
-import { indicatorCharts } from '../indicators/view-model.ts';
+import { indicatorCharts, spcChart } from '../indicators/view-model.ts';
+import { findBaseline } from '../analysis/queries.ts';
+import { analyse } from '../analysis/service.ts';
+import { analysisQuery, spcSettingsFrom } from '../analysis/options.ts';
+import { ASSURANCE, COMPARISON, DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
+import { describeRagRule } from '../../analysis/comparators.ts';
+import { roleAtLeast } from '../../plugins/auth.ts';
 import { periodTypeLabel, type PeriodType } from '../../analysis/periods.ts';
 import { notFound } from '../../http-errors.ts';
 import { loadSections } from '../../plugins/extensions.ts';
@@ -79,8 +85,19 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const partnershipId = request.access!.partnership.id;
     const indicator = await findIndicatorByCode(app.db, partnershipId, code);
     if (!indicator) throw notFound();
-    const [series, observations] = await Promise.all([listSeries(app.db, indicator.id), listObservationsForIndicator(app.db, indicator.id)]);
-    const { charts, headline, spec } = indicatorCharts(indicator, series, observations);
+    const query = analysisQuery.safeParse(request.query);
+    const options = query.success ? query.data : {};
+    const periodType = indicator.period_type as PeriodType;
+    const { settings, problems } = spcSettingsFrom(options, periodType);
+    const [series, observations, baseline, partnership] = await Promise.all([
+      listSeries(app.db, indicator.id),
+      listObservationsForIndicator(app.db, indicator.id),
+      findBaseline(app.db, indicator.id, options.version ? Number(options.version) : undefined),
+      findPartnership(app.db, partnershipId),
+    ]);
+    const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings);
+    const { charts, headline, spec } = indicatorCharts(indicator, series, observations, analysis);
+    const spc = analysis.spc.points.length >= 2 ? spcChart(indicator, analysis) : null;
     const sections = await loadSections(app.indicatorSections, {
       db: app.db,
       request,
@@ -99,6 +116,14 @@ export default async function partnershipRoutes(app: FastifyInstance) {
       series,
       spec,
       sections,
+      analysis,
+      baseline,
+      spc,
+      spcSettings: settings,
+      optionProblems: problems,
+      labels: { STATUS, DIRECTION, COMPARISON, ROLE_NAME, ASSURANCE },
+      ragLegend: describeRagRule(partnership.rag_rule),
+      canManage: roleAtLeast(request.access!.role, 'manager'),
     });
   });
 }
@@ -115,7 +140,7 @@ function indicatorSummaries(indicators: Indicator[], observations: Observation[]
     byIndicator.set(o.indicator_id, list);
   }
   return indicators.map((indicator) => {
-    const spec = { unit: indicator.unit, decimals: indicator.decimals, rateBase: indicator.rate_base };
+    const spec = format.unitSpecOf(indicator);
     const points = measuredSeries(indicator, byIndicator.get(indicator.id) ?? []);
     const { latest, direction } = latestAndDirection(points, indicator.polarity, indicator.kind);
     return {

@@ -1,0 +1,94 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { LinearFit } from '../../analysis/forecast.ts';
+import type { DB } from '../../db/schema.ts';
+import type { ManualPoint } from '../../db/schema-analysis.ts';
+
+// Every query about agreed baselines. Scoped by partnership through the indicator.
+
+const baselineColumns = [
+  'baseline.id',
+  'baseline.indicator_id',
+  'baseline.version',
+  'baseline.baseline_position',
+  'baseline.baseline_label',
+  'baseline.history_window',
+  'baseline.method',
+  'baseline.fit',
+  'baseline.manual_points',
+  'baseline.note',
+  'baseline.agreed_by_name',
+  'baseline.agreed_at',
+] as const;
+
+export type BaselineRecord = Awaited<ReturnType<typeof listBaselineVersions>>[number];
+
+export async function listBaselineVersions(db: Kysely<DB>, indicatorId: string) {
+  return db.selectFrom('baseline').select(baselineColumns).where('indicator_id', '=', indicatorId).orderBy('version', 'desc').execute();
+}
+
+/** The baseline version judgements use for one indicator: the latest agreed, or one named. */
+export async function findBaseline(db: Kysely<DB>, indicatorId: string, version?: number) {
+  let query = db.selectFrom('baseline').select(baselineColumns).where('indicator_id', '=', indicatorId);
+  query = version ? query.where('version', '=', version) : query.orderBy('version', 'desc').limit(1);
+  return query.executeTakeFirst();
+}
+
+/** The latest agreed baseline of every indicator of a partnership, in one query. */
+export async function latestBaselines(db: Kysely<DB>, partnershipId: string) {
+  return db
+    .selectFrom('baseline')
+    .innerJoin('indicator', 'indicator.id', 'baseline.indicator_id')
+    .distinctOn('baseline.indicator_id')
+    .select(baselineColumns)
+    .where('indicator.partnership_id', '=', partnershipId)
+    .orderBy('baseline.indicator_id')
+    .orderBy('baseline.version', 'desc')
+    .execute();
+}
+
+// The value itself, not a JSON string: both drivers serialise a jsonb parameter once (a string would be encoded twice).
+const jsonb = (value: unknown) => sql<any>`cast(${value} as jsonb)`;
+
+/**
+ * Agrees a new baseline version. The indicator row is locked so two managers agreeing at once get versions n and
+ * n+1, never the same number.
+ */
+export async function insertBaseline(
+  trx: Transaction<DB>,
+  input: {
+    indicatorId: string;
+    position: number;
+    label: string;
+    window: number;
+    method: 'linear' | 'manual';
+    fit: LinearFit | null;
+    manualPoints: ManualPoint[] | null;
+    note: string;
+    agreedBy: string;
+    agreedByName: string;
+  },
+) {
+  await trx.selectFrom('indicator').select('id').where('id', '=', input.indicatorId).forUpdate().executeTakeFirstOrThrow();
+  const latest = await trx
+    .selectFrom('baseline')
+    .select(sql<number>`coalesce(max(version), 0)::int`.as('version'))
+    .where('indicator_id', '=', input.indicatorId)
+    .executeTakeFirstOrThrow();
+  return trx
+    .insertInto('baseline')
+    .values({
+      indicator_id: input.indicatorId,
+      version: Number(latest.version) + 1,
+      baseline_position: input.position,
+      baseline_label: input.label,
+      history_window: input.window,
+      method: input.method,
+      fit: input.fit ? jsonb(input.fit) : null,
+      manual_points: input.manualPoints ? jsonb(input.manualPoints) : null,
+      note: input.note,
+      agreed_by: input.agreedBy,
+      agreed_by_name: input.agreedByName,
+    })
+    .returning(baselineColumns)
+    .executeTakeFirstOrThrow();
+}

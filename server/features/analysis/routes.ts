@@ -1,0 +1,270 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { periodFromPosition, type PeriodType } from '../../analysis/periods.ts';
+import { describeRagRule } from '../../analysis/comparators.ts';
+import { linearForecast } from '../../analysis/forecast.ts';
+import { boundsFor } from '../../analysis/indicator-analysis.ts';
+import { HttpError, notFound } from '../../http-errors.ts';
+import * as format from '../../format.ts';
+import { measuredSeries } from '../indicators/measure.ts';
+import { findIndicatorByCode, listObservationsForIndicator, type IndicatorDetail } from '../indicators/queries.ts';
+import { findPartnership, listOutcomes, listPriorities } from '../partnerships/queries.ts';
+import { DIRECTION, SPC_TYPE, STATUS, STATUS_ORDER } from './labels.ts';
+import { analysisQuery, spcSettingsFrom } from './options.ts';
+import { findBaseline, listBaselineVersions } from './queries.ts';
+import { agreeBaseline, analyse, analysePartnership, formattersFor, type BaselineProposal } from './service.ts';
+import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
+
+const codeParams = z.object({ slug: z.string(), code: z.string().min(1).max(64) });
+
+async function indicatorOr404(app: FastifyInstance, request: FastifyRequest): Promise<IndicatorDetail> {
+  const parsed = codeParams.safeParse(request.params);
+  if (!parsed.success) throw notFound();
+  const indicator = await findIndicatorByCode(app.db, request.access!.partnership.id, parsed.data.code);
+  if (!indicator) throw notFound(request.url.startsWith('/api/') ? `No indicator with code "${parsed.data.code}" in this partnership` : 'Page not found');
+  return indicator;
+}
+
+export default async function analysisRoutes(app: FastifyInstance) {
+  app.partnershipNav.push({ key: 'scorecard', text: 'Scorecard', order: 10, role: 'viewer', href: (slug) => `/p/${slug}/scorecard` });
+
+  // ---- Baselines: agree a new version (managers), read every version (everyone) --------------------------------
+  async function renderBaselineForm(request: FastifyRequest, reply: FastifyReply, indicator: IndicatorDetail, values: Record<string, unknown> | null, problems: { field: string; text: string }[] = []) {
+    const periodType = indicator.period_type as PeriodType;
+    const observations = await listObservationsForIndicator(app.db, indicator.id);
+    const measured = measuredSeries(indicator, observations);
+    const withValues = measured.filter((p) => p.value !== null);
+    const current = await findBaseline(app.db, indicator.id);
+    const latest = withValues.at(-1)?.position ?? null;
+    // Choices: every period with a value; the default is the current baseline or the third-latest value.
+    const periodChoices = withValues.map((p) => p.label);
+    const defaultPeriod = current?.baseline_label ?? withValues.at(-3)?.label ?? withValues.at(-1)?.label ?? '';
+    const chosen = String(values?.period ?? defaultPeriod);
+    const window = Number(values?.window ?? current?.history_window ?? 5);
+    // The manual form offers the periods after the baseline, prefilled with the straight-line forecast to adjust.
+    const chosenPosition = periodChoices.includes(chosen) ? withValues.find((p) => p.label === chosen)!.position : null;
+    const suggestion = chosenPosition !== null ? linearForecast({ observations: measured, baseline: chosenPosition, window: Math.max(3, Math.min(20, window || 5)), bounds: boundsFor(indicator.kind, indicator.unit) }) : null;
+    const horizon = chosenPosition !== null ? Math.max((latest ?? chosenPosition) + 2, chosenPosition + 3) : null;
+    const postedPoints = Array.isArray(values?.points) ? (values!.points as { period: string; value: string }[]) : null;
+    const manualRows: { period: string; value: string }[] = postedPoints ?? [];
+    if (!postedPoints && chosenPosition !== null && horizon !== null) {
+      for (let position = chosenPosition + 1; position <= horizon; position++) {
+        const fitted = suggestion?.ok ? suggestion.forecastAt(position).value : null;
+        manualRows.push({ period: periodFromPosition(periodType, position).label, value: fitted === null ? '' : format.number(fitted, indicator.decimals).replace(/,/g, '') });
+      }
+    }
+    return reply.code(problems.length ? 400 : 200).view('analysis/baseline-form', {
+      pageTitle: `Agree a baseline: ${indicator.title}`,
+      partnership: request.access!.partnership,
+      indicator,
+      current,
+      periodChoices,
+      values: { period: chosen, window, method: String(values?.method ?? current?.method ?? 'linear'), note: String(values?.note ?? '') },
+      manualRows,
+      errors: problems,
+    });
+  }
+
+  app.get('/p/:slug/indicators/:code/baseline', { config: { access: 'manager' } }, async (request, reply) => {
+    const indicator = await indicatorOr404(app, request);
+    const query = z.object({ period: z.string().max(20).optional(), window: z.string().max(3).optional() }).safeParse(request.query);
+    return renderBaselineForm(request, reply, indicator, query.success && query.data.period ? query.data : null);
+  });
+
+  app.post('/p/:slug/indicators/:code/baseline', { config: { access: 'manager' } }, async (request, reply) => {
+    const indicator = await indicatorOr404(app, request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const periods = ([] as unknown[]).concat(body['pointPeriod'] ?? []).map(String);
+    const pointValues = ([] as unknown[]).concat(body['pointValue'] ?? []).map(String);
+    const values = {
+      period: String(body.period ?? ''),
+      window: String(body.window ?? ''),
+      method: body.method === 'manual' ? 'manual' : 'linear',
+      note: String(body.note ?? '').slice(0, 2000),
+      points: periods.map((period, i) => ({ period, value: pointValues[i] ?? '' })),
+    };
+    const window = /^\d{1,2}$/.test(values.window) ? Number(values.window) : NaN;
+    const result = await agreeBaseline(
+      app.db,
+      indicator,
+      { period: values.period, window, method: values.method as 'linear' | 'manual', points: values.points, note: values.note },
+      { id: request.caller!.user.id, name: request.caller!.user.name },
+    );
+    if (!result.ok) return renderBaselineForm(request, reply, indicator, values, result.problems);
+    return reply.redirect(`/p/${request.access!.partnership.slug}/indicators/${encodeURIComponent(indicator.code)}`, 303);
+  });
+
+  app.get('/p/:slug/indicators/:code/baselines', { config: { access: 'viewer' } }, async (request, reply) => {
+    const indicator = await indicatorOr404(app, request);
+    const versions = await listBaselineVersions(app.db, indicator.id);
+    const f = formattersFor(indicator);
+    return reply.view('analysis/baseline-versions', {
+      pageTitle: `Baseline versions: ${indicator.title}`,
+      partnership: request.access!.partnership,
+      indicator,
+      versions: versions.map((v) => ({
+        ...v,
+        description:
+          v.method === 'linear' && v.fit
+            ? `Straight line through ${v.fit.n} values (${v.fit.historyPositions.map((p) => f.formatPeriod(p)).join(', ')}): changing by ${format.number(v.fit.b, indicator.decimals + 1)} a period`
+            : `Agreed by hand: ${(v.manual_points ?? []).map((p) => `${p.label} ${format.number(p.value, indicator.decimals)}`).join('; ')}`,
+      })),
+    });
+  });
+
+  // ---- The managers' scorecard ------------------------------------------------------------------------------------
+  const scorecardQuery = z.object({
+    status: z.string().max(40).optional(),
+    outcome: z.string().max(40).optional(),
+    priority: z.string().max(40).optional(),
+    sort: z.enum(['structure', 'status', 'title', 'direction']).optional(),
+  });
+
+  async function loadScorecard(request: FastifyRequest) {
+    const parsed = scorecardQuery.safeParse(request.query);
+    const filters: ScorecardFilters = parsed.success ? parsed.data : {};
+    const partnershipId = request.access!.partnership.id;
+    const partnership = await findPartnership(app.db, partnershipId);
+    const [outcomes, priorities, analysed] = await Promise.all([
+      listOutcomes(app.db, partnershipId),
+      listPriorities(app.db, partnershipId),
+      analysePartnership(app.db, partnershipId, partnership.rag_rule),
+    ]);
+    return { partnership, outcomes, priorities, filters, ...scorecardRows(analysed, outcomes, priorities, filters) };
+  }
+
+  app.get('/p/:slug/scorecard', { config: { access: 'viewer' } }, async (request, reply) => {
+    const data = await loadScorecard(request);
+    return reply.view('analysis/scorecard', {
+      pageTitle: 'Scorecard: which curves turned',
+      ...data,
+      statusLabels: STATUS,
+      statusOrder: STATUS_ORDER,
+      directionLabels: DIRECTION,
+      spcLabels: SPC_TYPE,
+      ragLegend: describeRagRule(data.partnership.rag_rule),
+      query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
+    });
+  });
+
+  app.get('/p/:slug/scorecard.csv', { config: { access: 'viewer' } }, async (request, reply) => {
+    const data = await loadScorecard(request);
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${data.partnership.slug}-scorecard.csv"`)
+      .send(scorecardCsv(data.rows));
+  });
+
+  // ---- JSON API ---------------------------------------------------------------------------------------------------
+  app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request) => {
+    const partnership = await findPartnership(app.db, request.access!.partnership.id);
+    const analysed = await analysePartnership(app.db, partnership.id, partnership.rag_rule);
+    return {
+      partnership: { slug: partnership.slug, name: partnership.name },
+      indicators: analysed.map(({ indicator, observations, analysis }) => {
+        const latest = measuredSeries(indicator, observations).at(-1) ?? null;
+        return {
+          code: indicator.code,
+          title: indicator.title,
+          kind: indicator.kind,
+          unit: indicator.unit,
+          polarity: indicator.polarity,
+          periodType: indicator.period_type,
+          latest: latest ? { period: latest.label, value: latest.value, marker: latest.marker, provisional: latest.provisional } : null,
+          status: { code: analysis.status.code, sentence: analysis.status.sentence, baselineVersion: analysis.status.baselineVersion },
+        };
+      }),
+    };
+  });
+
+  const baselineBody = z.object({
+    period: z.string().min(1).max(20),
+    window: z.number().int().min(3).max(20).optional(),
+    method: z.enum(['linear', 'manual']),
+    points: z.array(z.object({ period: z.string().max(20), value: z.number().finite() })).max(200).optional(),
+    note: z.string().max(2000).optional(),
+  });
+
+  app.put('/api/v1/partnerships/:slug/indicators/:code/baseline', { config: { access: 'manager' } }, async (request, reply) => {
+    const indicator = await indicatorOr404(app, request);
+    const parsed = baselineBody.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new HttpError(422, `${issue.path.join('.') || 'body'}: ${issue.message}`, 'invalid');
+    }
+    if (parsed.data.method === 'manual' && !parsed.data.points?.length) throw new HttpError(422, 'points: a manual baseline needs at least one { period, value }', 'invalid');
+    const result = await agreeBaseline(app.db, indicator, parsed.data as BaselineProposal, { id: request.caller!.user.id, name: request.caller!.user.name });
+    if (!result.ok) throw new HttpError(422, result.problems.map((p) => p.text).join('; '), 'invalid');
+    return reply.code(201).send({ baseline: baselineJson(result.baseline) });
+  });
+
+  app.get('/api/v1/partnerships/:slug/indicators/:code/analysis', { config: { access: 'viewer' } }, async (request) => {
+    const indicator = await indicatorOr404(app, request);
+    const query = analysisQuery.safeParse(request.query);
+    if (!query.success) throw new HttpError(400, `${query.error.issues[0]!.path.join('.')}: ${query.error.issues[0]!.message}`, 'bad_request');
+    const { settings, problems } = spcSettingsFrom(query.data, indicator.period_type as PeriodType);
+    if (problems.length) throw new HttpError(400, problems.join('; '), 'bad_request');
+    const [observations, baseline, partnership] = await Promise.all([
+      listObservationsForIndicator(app.db, indicator.id),
+      findBaseline(app.db, indicator.id, query.data.version ? Number(query.data.version) : undefined),
+      findPartnership(app.db, request.access!.partnership.id),
+    ]);
+    if (query.data.version && !baseline) throw new HttpError(404, `No baseline version ${query.data.version} for this indicator`, 'not_found');
+    const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings);
+    const measured = measuredSeries(indicator, observations);
+    const forecastAt = new Map(analysis.forecastLine.map((p) => [p.position, p]));
+    const judgedAt = new Map(analysis.judgedPoints.map((p) => [p.position, p]));
+    const periodType = indicator.period_type as PeriodType;
+    const label = (position: number) => periodFromPosition(periodType, position).label;
+    const positions = [...new Set([...measured.map((p) => p.position), ...analysis.forecastLine.map((p) => p.position)])].sort((a, b) => a - b);
+    const byPosition = new Map(measured.map((p) => [p.position, p]));
+    return {
+      indicator: { code: indicator.code, title: indicator.title, kind: indicator.kind, unit: indicator.unit, polarity: indicator.polarity, judgedPolarity: analysis.judgedPolarity, periodType },
+      baseline: baseline ? baselineJson(baseline) : null,
+      points: positions.map((position) => {
+        const p = byPosition.get(position);
+        const f = forecastAt.get(position);
+        return {
+          period: label(position),
+          value: p?.value ?? null,
+          marker: p?.marker ?? null,
+          status: p ? (p.provisional ? 'provisional' : 'final') : null,
+          forecast: f?.value ?? null,
+          band: f ? f.band : null,
+          judgement: judgedAt.get(position)?.judgement ?? null,
+        };
+      }),
+      status: { code: analysis.status.code, sentence: analysis.status.sentence, streak: analysis.status.streak, baselineVersion: analysis.status.baselineVersion },
+      direction: analysis.direction,
+      spc: {
+        mean: analysis.spc.mean,
+        lpl: analysis.spc.lpl,
+        upl: analysis.spc.upl,
+        trial: analysis.spc.trial,
+        screened: analysis.spc.screened,
+        segments: analysis.spc.segments.map((s) => ({ from: label(s.from), to: label(s.to), mean: s.mean, lpl: s.lpl, upl: s.upl, trial: s.trial })),
+        points: analysis.spc.points.map((p) => ({ period: label(p.position), value: p.value, type: p.type, rule: p.rule })),
+        assurance: analysis.spc.assurance,
+      },
+      gap: analysis.gap ? { change: analysis.gap.change, description: analysis.gap.description, from: label(analysis.gap.from), to: label(analysis.gap.to) } : undefined,
+      comparators: analysis.comparators.map((c) => ({ role: c.role, period: label(c.position), local: c.local, value: c.value, comparison: c.comparison, difference: c.difference })),
+      rank: analysis.rank ? { ...analysis.rank, period: label(analysis.rank.position) } : null,
+      rag: analysis.rag ? { ...analysis.rag, period: label(analysis.rag.position) } : null,
+    };
+  });
+}
+
+function baselineJson(b: NonNullable<Awaited<ReturnType<typeof findBaseline>>>) {
+  return {
+    period: b.baseline_label,
+    method: b.method,
+    window: b.history_window,
+    version: b.version,
+    agreedBy: b.agreed_by_name,
+    agreedAt: b.agreed_at,
+    fit: b.fit ? { intercept: b.fit.a, slope: b.fit.b, n: b.fit.n, sigma: b.fit.sigma } : null,
+    points: b.manual_points?.map((p) => ({ period: p.label, value: p.value })) ?? null,
+    note: b.note,
+  };
+}
+

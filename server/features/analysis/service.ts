@@ -1,0 +1,189 @@
+// Brings rows and the pure analysis together: one indicator (its page and the API) or all of a partnership's
+// indicators at once (the scorecard), the latter from a fixed number of queries whatever their number.
+import type { Kysely } from 'kysely';
+import { analyseIndicator, boundsFor, type AgreedBaseline, type IndicatorAnalysis, type SeriesPoint, type SpcSettings } from '../../analysis/indicator-analysis.ts';
+import { DEFAULT_WINDOW, linearForecast, MIN_HISTORY, type LinearFit } from '../../analysis/forecast.ts';
+import { periodFromPosition, periodsPerYear, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
+import type { ManualPoint } from '../../db/schema-analysis.ts';
+import type { DB, RagRule, SeriesRole } from '../../db/schema.ts';
+import * as format from '../../format.ts';
+import { measuredSeries, type ObservationLike } from '../indicators/measure.ts';
+import { listIndicators, listObservationsForIndicator, listObservationsForPartnership, type IndicatorRecord } from '../indicators/queries.ts';
+import { insertBaseline, latestBaselines, type BaselineRecord } from './queries.ts';
+
+export const DEFAULT_SPC: SpcSettings = { screen: false };
+
+export function toAgreedBaseline(record: BaselineRecord): AgreedBaseline {
+  return {
+    version: record.version,
+    position: record.baseline_position,
+    label: record.baseline_label,
+    window: record.history_window,
+    method: record.method,
+    fit: record.fit,
+    manualPoints: record.manual_points?.map((p) => ({ position: p.position, value: p.value })) ?? null,
+    agreedBy: record.agreed_by_name,
+    agreedAt: record.agreed_at,
+  };
+}
+
+type IndicatorLike = Pick<IndicatorRecord, 'kind' | 'polarity' | 'unit' | 'decimals' | 'rate_base' | 'period_type'>;
+
+const pointsOf = (observations: readonly ObservationLike[], role: SeriesRole): SeriesPoint[] =>
+  observations.filter((o) => o.role === role).map((o) => ({ position: o.period_position, value: o.value }));
+
+/** How a figure of this indicator is written in a status sentence. A gap is in the measure's own unit. */
+export function formattersFor(indicator: IndicatorLike) {
+  const spec = format.unitSpecOf(indicator);
+  return {
+    spec,
+    formatValue: (v: number) => format.value(v, spec),
+    formatBand: (v: number) => format.number(v, indicator.decimals),
+    formatPeriod: (position: number) => periodFromPosition(indicator.period_type as PeriodType, position).label,
+  };
+}
+
+export function analyse(
+  indicator: IndicatorLike,
+  observations: readonly ObservationLike[],
+  baseline: BaselineRecord | null | undefined,
+  ragRule: RagRule,
+  settings: SpcSettings = DEFAULT_SPC,
+  authorityValues: { position: number; values: number[] } | null = null,
+): IndicatorAnalysis {
+  const measured = measuredSeries(indicator, observations).map((p) => ({ position: p.position, value: p.value }));
+  const f = formattersFor(indicator);
+  return analyseIndicator({
+    kind: indicator.kind,
+    polarity: indicator.polarity,
+    unit: indicator.unit,
+    measured,
+    focus: pointsOf(observations, 'focus'),
+    comparison: pointsOf(observations, 'comparison'),
+    comparators: {
+      england: pointsOf(observations, 'england'),
+      region: pointsOf(observations, 'region'),
+      neighbours: pointsOf(observations, 'neighbours'),
+      target: pointsOf(observations, 'target'),
+    },
+    baseline: baseline ? toAgreedBaseline(baseline) : null,
+    spc: settings,
+    authorityValues,
+    ragRule,
+    periodsPerYear: periodsPerYear(indicator.period_type as PeriodType),
+    formatValue: f.formatValue,
+    formatBand: f.formatBand,
+    formatPeriod: f.formatPeriod,
+  });
+}
+
+const SCORECARD_ROLES: SeriesRole[] = ['local', 'focus', 'comparison', 'england', 'region', 'neighbours', 'target'];
+
+/** Every indicator of a partnership analysed: three queries, whatever the number of indicators. */
+export async function analysePartnership(db: Kysely<DB>, partnershipId: string, ragRule: RagRule, settings: SpcSettings = DEFAULT_SPC) {
+  const [indicators, observations, baselines] = await Promise.all([
+    listIndicators(db, partnershipId),
+    listObservationsForPartnership(db, partnershipId, SCORECARD_ROLES),
+    latestBaselines(db, partnershipId),
+  ]);
+  const byIndicator = new Map<string, ObservationLike[]>();
+  for (const o of observations) {
+    let list = byIndicator.get(o.indicator_id);
+    if (!list) byIndicator.set(o.indicator_id, (list = []));
+    list.push(o);
+  }
+  const baselineOf = new Map(baselines.map((b) => [b.indicator_id, b]));
+  return indicators.map((indicator) => {
+    const rows = byIndicator.get(indicator.id) ?? [];
+    return {
+      indicator,
+      observations: rows,
+      baseline: baselineOf.get(indicator.id) ?? null,
+      analysis: analyse(indicator, rows, baselineOf.get(indicator.id), ragRule, settings),
+    };
+  });
+}
+
+// ---- Agreeing a baseline ---------------------------------------------------------------------------------------
+
+export interface BaselineProposal {
+  period: string;
+  window?: number;
+  method: 'linear' | 'manual';
+  points?: { period: string; value: number | string | null }[];
+  note?: string;
+}
+
+export interface BaselineProblem {
+  field: string;
+  text: string;
+}
+
+/**
+ * Checks a proposed baseline against the indicator's figures and, when it is sound, records it as a new version.
+ * A linear baseline stores its fit, so later revisions of the history do not move the forecast that was agreed.
+ */
+export async function agreeBaseline(
+  db: Kysely<DB>,
+  indicator: IndicatorLike & { id: string },
+  proposal: BaselineProposal,
+  agreedBy: { id: string; name: string },
+): Promise<{ ok: true; baseline: BaselineRecord } | { ok: false; problems: BaselineProblem[] }> {
+  const problems: BaselineProblem[] = [];
+  const periodType = indicator.period_type as PeriodType;
+  const baselinePeriod = tryParsePeriod(periodType, proposal.period ?? '');
+  if (!baselinePeriod.ok) problems.push({ field: 'period', text: `Baseline period: ${baselinePeriod.error}` });
+  const window = proposal.window ?? DEFAULT_WINDOW;
+  if (!Number.isInteger(window) || window < MIN_HISTORY || window > 20) {
+    problems.push({ field: 'window', text: `History window: enter a whole number of periods from ${MIN_HISTORY} to 20` });
+  }
+  if (problems.length) return { ok: false, problems };
+  const baseline = (baselinePeriod as { ok: true; period: Period }).period;
+
+  const observations = await listObservationsForIndicator(db, indicator.id);
+  const measured = measuredSeries(indicator, observations).map((p) => ({ position: p.position, value: p.value }));
+  let fit: LinearFit | null = null;
+  let manualPoints: ManualPoint[] | null = null;
+  if (proposal.method === 'linear') {
+    const forecast = linearForecast({ observations: measured, baseline: baseline.position, window, bounds: boundsFor(indicator.kind, indicator.unit) });
+    if (!forecast.ok) problems.push({ field: 'period', text: `${forecast.message}. Choose a later baseline period or agree a forecast by hand.` });
+    else fit = forecast.fit;
+  } else {
+    manualPoints = [];
+    const seen = new Set<number>();
+    for (const [i, point] of (proposal.points ?? []).entries()) {
+      const raw = typeof point.value === 'string' ? point.value.trim() : point.value;
+      if (raw === '' || raw === null || raw === undefined) continue;
+      const period = tryParsePeriod(periodType, point.period ?? '');
+      const value = typeof raw === 'number' ? raw : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+      const field = `points-${i}`;
+      if (!period.ok) problems.push({ field, text: `Forecast point ${i + 1}: ${period.error}` });
+      else if (period.period.position <= baseline.position) problems.push({ field, text: `Forecast point ${i + 1}: ${period.period.label} is not after the baseline period ${baseline.label}` });
+      else if (seen.has(period.period.position)) problems.push({ field, text: `Forecast point ${i + 1}: ${period.period.label} is given twice` });
+      else if (!Number.isFinite(value)) problems.push({ field, text: `Forecast for ${period.period.label}: "${String(raw)}" is not a number (use digits and a decimal point, like 12.5)` });
+      else {
+        seen.add(period.period.position);
+        manualPoints.push({ position: period.period.position, label: period.period.label, value });
+      }
+    }
+    if (!problems.length && manualPoints.length === 0) problems.push({ field: 'points-0', text: 'Enter a forecast value for at least one period after the baseline' });
+    manualPoints.sort((a, b) => a.position - b.position);
+  }
+  if (problems.length) return { ok: false, problems };
+
+  const record = await db.transaction().execute((trx) =>
+    insertBaseline(trx, {
+      indicatorId: indicator.id,
+      position: baseline.position,
+      label: baseline.label,
+      window,
+      method: proposal.method,
+      fit,
+      manualPoints,
+      note: (proposal.note ?? '').trim(),
+      agreedBy: agreedBy.id,
+      agreedByName: agreedBy.name,
+    }),
+  );
+  return { ok: true, baseline: record };
+}
