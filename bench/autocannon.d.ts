@@ -1,0 +1,7 @@
+// The few parts of autocannon's API the benchmarks use (it ships no types).
+declare module 'autocannon' {
+  interface Histogram { average: number; p50: number; p99: number; total: number }
+  interface Result { requests: Histogram; latency: Histogram; throughput: Histogram; non2xx: number; errors: number }
+  function autocannon(options: { url: string; headers?: Record<string, string>; connections?: number; duration?: number }): Promise<Result>;
+  export default autocannon;
+}

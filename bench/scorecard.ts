@@ -1,0 +1,160 @@
+// Benchmark: the scorecard page and the analysis API for a partnership of 300 indicators × 40 periods, against a
+// bare Fastify route serving a page of the same size from memory, in the same run, on loopback.
+//   node --import tsx bench/scorecard.ts            (embedded PGlite)
+//   BENCH_DATABASE_URL=postgres://… node --import tsx bench/scorecard.ts
+// Writes the figures to bench/results/latest.json and prints a Markdown table for BENCHMARKS.md.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+import postgres from 'postgres';
+import { linearForecast } from '../server/analysis/forecast.ts';
+import { periodFromPosition } from '../server/analysis/periods.ts';
+import { openDatabase } from '../server/db/database.ts';
+import { migrateToLatest } from '../server/db/migrate.ts';
+import { createApiToken, createPartnership, createUser, setMembership } from '../server/features/accounts/queries.ts';
+import { insertBaseline } from '../server/features/analysis/queries.ts';
+import { createSession } from '../server/features/auth/queries.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const INDICATORS = Number(process.env.BENCH_INDICATORS ?? 300);
+const PERIODS = Number(process.env.BENCH_PERIODS ?? 40);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+async function prepareDatabase(target: { databaseUrl?: string; dataDir?: string }) {
+  const database = await openDatabase(target);
+  await migrateToLatest(database.db);
+  const db = database.db;
+  const user = await createUser(db, { email: 'bench@example.org', name: 'Bench Manager', password: 'bench-password-123' });
+  const partnership = await createPartnership(db, { slug: 'bench', name: 'Benchmark partnership', laName: 'Benchville' });
+  await setMembership(db, partnership.id, user.id, 'manager');
+  const start = 2015 * 4; // 2015-16 Q1: 40 quarters to 2024-25 Q4
+  await db.transaction().execute(async (trx) => {
+    const outcomes = [];
+    for (let o = 0; o < 5; o++) outcomes.push(await trx.insertInto('outcome').values({ partnership_id: partnership.id, title: `Outcome ${o + 1}`, position: o }).returning('id').executeTakeFirstOrThrow());
+    const priorities = [];
+    for (let p = 0; p < 20; p++) priorities.push(await trx.insertInto('priority').values({ partnership_id: partnership.id, outcome_id: outcomes[p % 5]!.id, title: `Priority ${p + 1}`, position: p }).returning('id').executeTakeFirstOrThrow());
+    for (let i = 0; i < INDICATORS; i++) {
+      const gap = i % 5 === 0;
+      const indicator = await trx
+        .insertInto('indicator')
+        .values({ partnership_id: partnership.id, priority_id: priorities[i % 20]!.id, code: `IND_${i}`, title: `Indicator ${i + 1}`, unit: 'percentage', rate_base: null, decimals: 1, polarity: i % 2 ? 'higher' : 'lower', period_type: 'fy_quarter', kind: gap ? 'gap' : 'single', focus_label: null, comparison_label: null, source_url: null, position: i })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const roles = gap ? (['focus', 'comparison', 'england'] as const) : (['local', 'england', 'target'] as const);
+      const measured: { position: number; value: number | null }[] = [];
+      for (const role of roles) {
+        const series = await trx.insertInto('series').values({ indicator_id: indicator.id, role, label: role }).returning('id').executeTakeFirstOrThrow();
+        const rows = [];
+        for (let k = 0; k < PERIODS; k++) {
+          const period = periodFromPosition('fy_quarter', start + k);
+          const base = role === 'comparison' ? 60 : role === 'england' ? 45 : role === 'target' ? 40 : 50;
+          const value = Math.round((base + ((i * 7) % 11) - 0.08 * k + 2.5 * Math.sin(k + i)) * 10) / 10;
+          const suppressed = role === 'local' && k === 17 && i % 3 === 0;
+          rows.push({ series_id: series.id, period_key: period.key, period_position: period.position, period_label: period.label, value: suppressed ? null : value, marker: suppressed ? ('c' as const) : null, status: k >= PERIODS - 2 ? ('provisional' as const) : ('final' as const) });
+          if (role === 'local') measured.push({ position: period.position, value: suppressed ? null : value });
+        }
+        await trx.insertInto('observation').values(rows).execute();
+      }
+      if (!gap) {
+        const baselinePosition = start + PERIODS - 9;
+        const forecast = linearForecast({ observations: measured, baseline: baselinePosition, window: 8 });
+        if (forecast.ok) {
+          await insertBaseline(trx, { indicatorId: indicator.id, position: baselinePosition, label: periodFromPosition('fy_quarter', baselinePosition).label, window: 8, method: 'linear', fit: forecast.fit, manualPoints: null, note: '', agreedBy: user.id, agreedByName: 'Bench Manager' });
+        }
+      }
+    }
+  });
+  const session = await createSession(db, user.id, 12);
+  const token = (await createApiToken(db, user.id, 'bench', false)).token;
+  await database.close();
+  return { session, token };
+}
+
+function start(command: string[], env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /(?:listening|on) (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
+    setTimeout(() => reject(new Error(`server did not start: ${output}`)), 60_000);
+  });
+}
+
+function peakRssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function load(name: string, url: string, headers: Record<string, string>) {
+  // Warm up, then measure.
+  await autocannon({ url, headers, connections: 2, duration: 2 });
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
+  if (result.non2xx || result.errors) throw new Error(`${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  return { name, requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, p50Ms: result.latency.p50, bytesPerResponse: Math.round(result.throughput.average / Math.max(1, result.requests.average)), requests: result.requests.total };
+}
+
+const engineUrl = process.env.BENCH_DATABASE_URL;
+let databaseUrl: string | undefined;
+let dataDir: string | undefined;
+let dropDatabase: (() => Promise<void>) | undefined;
+if (engineUrl) {
+  const name = `ttc_bench_${process.pid}`;
+  const admin = postgres(engineUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const u = new URL(engineUrl);
+  u.pathname = `/${name}`;
+  databaseUrl = u.toString();
+  dropDatabase = async () => {
+    const a = postgres(engineUrl, { max: 1, onnotice: () => {} });
+    await a.unsafe(`drop database if exists "${name}" with (force)`);
+    await a.end();
+  };
+} else {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttc-bench-'));
+}
+
+console.log(`Preparing ${INDICATORS} indicators × ${PERIODS} periods on ${engineUrl ? 'PostgreSQL' : 'PGlite'}…`);
+const { session, token } = await prepareDatabase({ databaseUrl, dataDir });
+const servers: ChildProcess[] = [];
+try {
+  const app = await start(['--import', 'tsx', 'server/main.ts'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO: 'false', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', DATA_DIR: dataDir! }) });
+  servers.push(app.child);
+  const cookie = `ttc_session=${session}`;
+  const probe = await fetch(`${app.url}/p/bench/scorecard`, { headers: { cookie } });
+  const pageBytes = (await probe.text()).length;
+  if (!probe.ok) throw new Error(`scorecard answered ${probe.status}`);
+  const bare = await start(['--import', 'tsx', 'bench/bare-server.ts'], { PORT: '0', PAGE_BYTES: String(pageBytes) });
+  servers.push(bare.child);
+
+  const results = [];
+  results.push(await load('bare Fastify route, same-size page from memory (baseline)', `${bare.url}/`, {}));
+  results.push(await load('scorecard page (300 indicators)', `${app.url}/p/bench/scorecard`, { cookie }));
+  results.push(await load('analysis API, one indicator', `${app.url}/api/v1/partnerships/bench/indicators/IND_7/analysis`, { authorization: `Bearer ${token}` }));
+  results.push(await load('indicators API, all 300 with status', `${app.url}/api/v1/partnerships/bench/indicators`, { authorization: `Bearer ${token}` }));
+  const memory = { appPeakRssMiB: peakRssMiB(app.child.pid!), barePeakRssMiB: peakRssMiB(bare.child.pid!) };
+  const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, engine: engineUrl ? 'PostgreSQL' : 'PGlite (embedded)' };
+  const report = { date: new Date().toISOString(), indicators: INDICATORS, periods: PERIODS, durationSeconds: DURATION, connections: CONNECTIONS, pageBytes, machine, memory, results };
+  fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'bench', 'results', `latest-${engineUrl ? 'postgres' : 'pglite'}.json`), JSON.stringify(report, null, 2));
+  const baseline = results[0]!.requestsPerSecond;
+  console.log(`\n| what | req/s | p50 ms | p99 ms | vs baseline |\n|---|---:|---:|---:|---:|`);
+  for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50Ms} | ${r.p99Ms} | ${((r.requestsPerSecond / baseline) * 100).toFixed(1)}% |`);
+  console.log(`\nPage size ${pageBytes} bytes; peak RSS: app ${memory.appPeakRssMiB.toFixed(0)} MiB, bare ${memory.barePeakRssMiB.toFixed(0)} MiB; ${machine.cpus} × ${machine.model}, Node ${machine.node}, ${machine.engine}.`);
+} finally {
+  for (const s of servers) s.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1000));
+  if (dropDatabase) await dropDatabase();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+}
