@@ -122,11 +122,13 @@ if (engineUrl) {
     await a.end();
   };
 } else {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ttc-bench-'));
+  dataDir = process.env.BENCH_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ttc-bench-'));
 }
 
 console.log(`Preparing ${INDICATORS} indicators × ${PERIODS} periods on ${engineUrl ? 'PostgreSQL' : 'PGlite'}…`);
 const { session, token } = await prepareDatabase({ databaseUrl, dataDir });
+// For profiling: keep the prepared embedded database and stop here.
+if (process.env.BENCH_PREPARE_ONLY) process.exit(0);
 const servers: ChildProcess[] = [];
 try {
   const app = await start(['--import', 'tsx', 'server/main.ts'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO: 'false', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', DATA_DIR: dataDir! }) });

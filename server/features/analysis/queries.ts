@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LinearFit } from '../../analysis/forecast.ts';
-import type { DB } from '../../db/schema.ts';
+import type { DB, SeriesRole } from '../../db/schema.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
 
 // Every query about agreed baselines. Scoped by partnership through the indicator.
@@ -91,4 +91,20 @@ export async function insertBaseline(
     })
     .returning(baselineColumns)
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * The figures the analysis needs for every indicator of a partnership, and nothing else: one query, lean rows
+ * (no timestamps to parse), so the scorecard of hundreds of indicators stays quick.
+ */
+export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: string, roles: readonly SeriesRole[]) {
+  return db
+    .selectFrom('observation')
+    .innerJoin('series', 'series.id', 'observation.series_id')
+    .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
+    .select(['series.indicator_id', 'series.role', 'observation.period_position', 'observation.period_label', 'observation.value', 'observation.marker', 'observation.status'])
+    .where('indicator.partnership_id', '=', partnershipId)
+    .where('series.role', 'in', roles)
+    .orderBy('observation.period_position')
+    .execute();
 }

@@ -8,8 +8,8 @@ import type { ManualPoint } from '../../db/schema-analysis.ts';
 import type { DB, RagRule, SeriesRole } from '../../db/schema.ts';
 import * as format from '../../format.ts';
 import { measuredSeries, type ObservationLike } from '../indicators/measure.ts';
-import { listIndicators, listObservationsForIndicator, listObservationsForPartnership, type IndicatorRecord } from '../indicators/queries.ts';
-import { insertBaseline, latestBaselines, type BaselineRecord } from './queries.ts';
+import { listIndicators, listObservationsForIndicator, type IndicatorRecord } from '../indicators/queries.ts';
+import { insertBaseline, latestBaselines, listFiguresForPartnership, type BaselineRecord } from './queries.ts';
 
 export const DEFAULT_SPC: SpcSettings = { screen: false };
 
@@ -77,13 +77,14 @@ export function analyse(
   });
 }
 
-const SCORECARD_ROLES: SeriesRole[] = ['local', 'focus', 'comparison', 'england', 'region', 'neighbours', 'target'];
+// The scorecard compares with England only; the region and neighbours are on each indicator's page.
+const SCORECARD_ROLES: SeriesRole[] = ['local', 'focus', 'comparison', 'england', 'target'];
 
 /** Every indicator of a partnership analysed: three queries, whatever the number of indicators. */
 export async function analysePartnership(db: Kysely<DB>, partnershipId: string, ragRule: RagRule, settings: SpcSettings = DEFAULT_SPC) {
   const [indicators, observations, baselines] = await Promise.all([
     listIndicators(db, partnershipId),
-    listObservationsForPartnership(db, partnershipId, SCORECARD_ROLES),
+    listFiguresForPartnership(db, partnershipId, SCORECARD_ROLES),
     latestBaselines(db, partnershipId),
   ]);
   const byIndicator = new Map<string, ObservationLike[]>();
