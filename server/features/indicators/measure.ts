@@ -1,6 +1,7 @@
 // What an indicator measures, as one series of points: the local series, or for a gap indicator the gap between
 // the focus and comparison groups (OBA-METHOD §2.4). Pure: rows in, points out.
 import type { Marker, ObservationStatus, Polarity, SeriesRole } from '../../db/schema.ts';
+import { compareValues, type Direction as AnalysisDirection } from '../../analysis/turn-the-curve.ts';
 
 export interface ObservationLike {
   role: SeriesRole;
@@ -59,23 +60,17 @@ export function measuredSeries(indicator: IndicatorShape, observations: readonly
   });
 }
 
-export type Direction = 'improved' | 'worsened' | 'no_change' | 'increased' | 'decreased' | 'not_comparable';
+export type Direction = AnalysisDirection;
 
-/** Latest value and its direction against the period before (which must be the immediately previous period). */
+/**
+ * The latest point and its direction against the immediately previous period (not comparable when that period
+ * has no figure). The comparison is the analysis module's, so every page words direction the same way.
+ */
 export function latestAndDirection(points: readonly MeasuredPoint[], polarity: Polarity, kind: 'single' | 'gap') {
-  const withValues = points.filter((p) => p.value !== null);
   const latest = points.length ? points[points.length - 1]! : null;
-  if (!latest) return { latest: null, previous: null, direction: 'not_comparable' as Direction };
-  const previous = points.find((p) => p.position === latest.position - 1) ?? null;
-  if (latest.value === null || !previous || previous.value === null) {
-    return { latest, previous, direction: 'not_comparable' as Direction, lastValue: withValues.at(-1) ?? null };
-  }
-  const change = latest.value - previous.value;
-  const scale = Math.max(Math.abs(latest.value), Math.abs(previous.value), 1);
-  if (Math.abs(change) <= 1e-9 * scale) return { latest, previous, direction: 'no_change' as Direction };
+  const previous = latest ? (points.find((p) => p.position === latest.position - 1) ?? null) : null;
   // For a gap a smaller gap is better, whatever the measure's polarity.
-  const better = kind === 'gap' ? change < 0 : polarity === 'higher' ? change > 0 : polarity === 'lower' ? change < 0 : null;
-  const direction: Direction = better === null ? (change > 0 ? 'increased' : 'decreased') : better ? 'improved' : 'worsened';
+  const direction: Direction = compareValues(previous?.value, latest?.value, kind === 'gap' ? 'lower' : polarity);
   return { latest, previous, direction };
 }
 

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { listMemberships } from '../auth/queries.ts';
-import { listIndicators, listObservationsForPartnership, findIndicatorByCode, listSeries, listObservationsForIndicator } from '../indicators/queries.ts';
-import { directionText, latestAndDirection, measuredSeries } from '../indicators/measure.ts';
+import { findIndicatorByCode, listSeries, listObservationsForIndicator } from '../indicators/queries.ts';
+import { latestAndDirection, measuredSeries } from '../indicators/measure.ts';
 import { indicatorCharts, spcChart } from '../indicators/view-model.ts';
 import { findBaseline } from '../analysis/queries.ts';
-import { analyse } from '../analysis/service.ts';
+import { analyse, analysePartnership } from '../analysis/service.ts';
 import { analysisQuery, spcSettingsFrom } from '../analysis/options.ts';
 import { ASSURANCE, COMPARISON, DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
 import { describeRagRule } from '../../analysis/comparators.ts';
@@ -27,7 +27,6 @@ function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T
   return parsed.data;
 }
 
-const HEADLINE_ROLES = ['local', 'focus', 'comparison'] as const;
 
 export default async function partnershipRoutes(app: FastifyInstance) {
   app.get('/', { config: { access: 'signed_in' } }, async (request, reply) => {
@@ -37,14 +36,13 @@ export default async function partnershipRoutes(app: FastifyInstance) {
 
   app.get('/p/:slug', { config: { access: 'viewer' } }, async (request, reply) => {
     const partnershipId = request.access!.partnership.id;
-    const [partnership, outcomes, priorities, indicators, observations] = await Promise.all([
-      findPartnership(app.db, partnershipId),
+    const partnership = await findPartnership(app.db, partnershipId);
+    const [outcomes, priorities, analysed] = await Promise.all([
       listOutcomes(app.db, partnershipId),
       listPriorities(app.db, partnershipId),
-      listIndicators(app.db, partnershipId),
-      listObservationsForPartnership(app.db, partnershipId, HEADLINE_ROLES),
+      analysePartnership(app.db, partnershipId, partnership.rag_rule),
     ]);
-    const rows = indicatorSummaries(indicators, observations);
+    const rows = indicatorSummaries(analysed);
     return reply.view('partnerships/home', {
       pageTitle: partnership.name,
       partnership,
@@ -60,10 +58,8 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const partnershipId = request.access!.partnership.id;
     const priority = await findPriority(app.db, partnershipId, priorityId);
     if (!priority) throw notFound();
-    const [indicators, observations] = await Promise.all([
-      listIndicators(app.db, partnershipId, priorityId),
-      listObservationsForPartnership(app.db, partnershipId, HEADLINE_ROLES, priorityId),
-    ]);
+    const partnership = await findPartnership(app.db, partnershipId);
+    const analysed = (await analysePartnership(app.db, partnershipId, partnership.rag_rule)).filter((a) => a.indicator.priority_id === priorityId);
     const sections = await loadSections(app.prioritySections, {
       db: app.db,
       request,
@@ -75,7 +71,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
       pageTitle: priority.title,
       partnership: request.access!.partnership,
       priority,
-      indicators: indicatorSummaries(indicators, observations),
+      indicators: indicatorSummaries(analysed),
       sections,
     });
   });
@@ -112,7 +108,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
       indicator,
       periodTypeLabel: periodTypeLabel(indicator.period_type as PeriodType),
       charts,
-      summary: { ...summary, directionText: directionText[summary.direction], latestText: summary.latest ? format.observation(summary.latest, spec) : 'no data' },
+      summary: { ...summary, directionText: DIRECTION[summary.direction], latestText: summary.latest ? format.observation(summary.latest, spec) : 'no data' },
       series,
       spec,
       sections,
@@ -128,21 +124,12 @@ export default async function partnershipRoutes(app: FastifyInstance) {
   });
 }
 
-type Indicator = Awaited<ReturnType<typeof listIndicators>>[number];
-type Observation = Awaited<ReturnType<typeof listObservationsForPartnership>>[number];
-
-/** Latest value, period and direction for each indicator, from one batch of observations. */
-function indicatorSummaries(indicators: Indicator[], observations: Observation[]) {
-  const byIndicator = new Map<string, Observation[]>();
-  for (const o of observations) {
-    const list = byIndicator.get(o.indicator_id) ?? [];
-    list.push(o);
-    byIndicator.set(o.indicator_id, list);
-  }
-  return indicators.map((indicator) => {
+/** Latest value, period, direction and status for each indicator, from the batch analysis. */
+function indicatorSummaries(analysed: Awaited<ReturnType<typeof analysePartnership>>) {
+  return analysed.map(({ indicator, observations, analysis }) => {
     const spec = format.unitSpecOf(indicator);
-    const points = measuredSeries(indicator, byIndicator.get(indicator.id) ?? []);
-    const { latest, direction } = latestAndDirection(points, indicator.polarity, indicator.kind);
+    const latest = measuredSeries(indicator, observations).at(-1) ?? null;
+    const direction = analysis.direction.againstPrevious;
     return {
       priorityId: indicator.priority_id,
       code: indicator.code,
@@ -154,7 +141,11 @@ function indicatorSummaries(indicators: Indicator[], observations: Observation[]
       latestText: latest ? format.observation(latest, spec) : 'no data',
       provisional: latest?.provisional ?? false,
       direction,
-      directionText: directionText[direction],
+      directionText: DIRECTION[direction],
+      status: analysis.status.code,
+      statusLabel: STATUS[analysis.status.code].label,
+      statusTag: STATUS[analysis.status.code].tag,
+      statusSentence: analysis.status.sentence,
     };
   });
 }
