@@ -17,6 +17,20 @@ import accountRoutes from './features/accounts/routes.ts';
 import apiRoutes from './features/api/routes.ts';
 import partnershipRoutes from './features/partnerships/routes.ts';
 import analysisRoutes from './features/analysis/routes.ts';
+import libraryRoutes from './features/library/routes.ts';
+import selfAssessmentRoutes from './features/self-assessment/routes.ts';
+import templateRoutes from './features/templates/routes.ts';
+import storyRoutes from './features/stories/routes.ts';
+import partnerRoutes from './features/partners/routes.ts';
+import whatWorksRoutes from './features/what-works/routes.ts';
+import actionRoutes from './features/actions/routes.ts';
+import dataDevelopmentRoutes from './features/data-development/routes.ts';
+import programmeRoutes from './features/programmes/routes.ts';
+import reportRoutes from './features/reports/routes.ts';
+import observationRoutes from './features/observations/routes.ts';
+import importRoutes from './features/imports/routes.ts';
+import structureApiRoutes from './features/structure-api/routes.ts';
+import settingsRoutes from './features/settings/routes.ts';
 
 export interface RouteEntry {
   method: string;
@@ -88,5 +102,19 @@ export async function buildApp({ config, database }: AppOptions) {
   await app.register(apiRoutes);
   await app.register(partnershipRoutes);
   await app.register(analysisRoutes);
+  await app.register(libraryRoutes);
+  await app.register(selfAssessmentRoutes);
+  await app.register(templateRoutes);
+  await app.register(storyRoutes);
+  await app.register(partnerRoutes);
+  await app.register(whatWorksRoutes);
+  await app.register(actionRoutes);
+  await app.register(dataDevelopmentRoutes);
+  await app.register(programmeRoutes);
+  await app.register(reportRoutes);
+  await app.register(observationRoutes);
+  await app.register(importRoutes);
+  await app.register(structureApiRoutes);
+  await app.register(settingsRoutes);
   return app;
 }

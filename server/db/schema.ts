@@ -48,7 +48,8 @@ export interface PriorityTable {
 export interface IndicatorTable {
   id: Generated<string>;
   partnership_id: string;
-  priority_id: string;
+  /** Null for a programme's performance measure (it has a programme instead). */
+  priority_id: string | null;
   code: string;
   title: string;
   definition: ColumnType<string, string | undefined, string>;

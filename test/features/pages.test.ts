@@ -60,6 +60,30 @@ t.test('partnership pages', async (t) => {
     t.match(body, /2024\/25 13\.9 15\.5/, 'the gap, and England\'s');
   });
 
+  t.test('small numbers are shown as c to viewers, and as entered to officers', async (t) => {
+    await database.db.updateTable('partnership').set({ small_number_threshold: 10 }).where('slug', '=', 'coventry').execute();
+    const series = await database.db
+      .selectFrom('series')
+      .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
+      .select('series.id')
+      .where('indicator.code', '=', 'PERSISTENT_ABSENCE')
+      .where('series.role', '=', 'local')
+      .executeTakeFirstOrThrow();
+    // 2024/25 rests on 7 pupils out of 35: a small number.
+    await database.db.updateTable('observation').set({ numerator: 7, denominator: 35 }).where('series_id', '=', series.id).where('period_label', '=', '2024/25').execute();
+    const officer = await signIn(app, 'officer@demo.example');
+    for (const url of ['/p/coventry/indicators/PERSISTENT_ABSENCE', '/p/coventry']) {
+      const asViewer = text((await get(url)).body);
+      const asOfficer = text((await get(url, officer.cookie)).body);
+      t.match(asViewer, /2024\/25 c \(suppressed to protect confidentiality\)/, `${url}: a viewer sees c`);
+      t.notMatch(asOfficer, /2024\/25 c \(suppressed/, `${url}: an officer sees the figure`);
+    }
+    const api = await app.inject({ method: 'GET', url: '/api/v1/partnerships/coventry/indicators', headers: { cookie: viewer.cookie } });
+    const row = api.json().indicators.find((i: { code: string }) => i.code === 'PERSISTENT_ABSENCE');
+    t.same(row.latest, { period: '2024/25', value: null, marker: 'c', provisional: false }, 'the API suppresses it too');
+    await database.db.updateTable('partnership').set({ small_number_threshold: null }).where('slug', '=', 'coventry').execute();
+  });
+
   t.test('unknown partnership, priority and indicator are 404 pages', async (t) => {
     for (const url of ['/p/nowhere', '/p/coventry/indicators/NOPE', '/p/coventry/priorities/00000000-0000-0000-0000-000000000000', '/p/coventry/priorities/not-a-uuid', '/no/such/page']) {
       const res = await get(url);

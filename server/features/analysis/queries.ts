@@ -102,7 +102,7 @@ export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: s
     .selectFrom('observation')
     .innerJoin('series', 'series.id', 'observation.series_id')
     .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
-    .select(['series.indicator_id', 'series.role', 'observation.period_position', 'observation.period_label', 'observation.value', 'observation.marker', 'observation.status'])
+    .select(['series.indicator_id', 'series.role', 'observation.period_position', 'observation.period_label', 'observation.value', 'observation.marker', 'observation.status', 'observation.numerator'])
     .where('indicator.partnership_id', '=', partnershipId)
     .where('series.role', 'in', roles)
     .orderBy('observation.period_position')

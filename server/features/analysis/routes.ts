@@ -12,7 +12,8 @@ import { findPartnership, listOutcomes, listPriorities } from '../partnerships/q
 import { DIRECTION, SPC_TYPE, STATUS, STATUS_ORDER } from './labels.ts';
 import { analysisQuery, spcSettingsFrom } from './options.ts';
 import { findBaseline, listBaselineVersions } from './queries.ts';
-import { agreeBaseline, analyse, analysePartnership, formattersFor, type BaselineProposal } from './service.ts';
+import { agreeBaseline, analyse, analysePartnership, formattersFor, thresholdFor, type BaselineProposal } from './service.ts';
+import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
 
 const codeParams = z.object({ slug: z.string(), code: z.string().min(1).max(64) });
@@ -128,7 +129,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
     const [outcomes, priorities, analysed] = await Promise.all([
       listOutcomes(app.db, partnershipId),
       listPriorities(app.db, partnershipId),
-      analysePartnership(app.db, partnershipId, partnership.rag_rule),
+      analysePartnership(app.db, partnershipId, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership)),
     ]);
     return { partnership, outcomes, priorities, filters, ...scorecardRows(analysed, outcomes, priorities, filters) };
   }
@@ -158,7 +159,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
   // ---- JSON API ---------------------------------------------------------------------------------------------------
   app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request) => {
     const partnership = await findPartnership(app.db, request.access!.partnership.id);
-    const analysed = await analysePartnership(app.db, partnership.id, partnership.rag_rule);
+    const analysed = await analysePartnership(app.db, partnership.id, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership));
     return {
       partnership: { slug: partnership.slug, name: partnership.name },
       indicators: analysed.map(({ indicator, observations, analysis }) => {
@@ -204,11 +205,12 @@ export default async function analysisRoutes(app: FastifyInstance) {
     if (!query.success) throw new HttpError(400, `${query.error.issues[0]!.path.join('.')}: ${query.error.issues[0]!.message}`, 'bad_request');
     const { settings, problems } = spcSettingsFrom(query.data, indicator.period_type as PeriodType);
     if (problems.length) throw new HttpError(400, problems.join('; '), 'bad_request');
-    const [observations, baseline, partnership] = await Promise.all([
+    const [allObservations, baseline, partnership] = await Promise.all([
       listObservationsForIndicator(app.db, indicator.id),
       findBaseline(app.db, indicator.id, query.data.version ? Number(query.data.version) : undefined),
       findPartnership(app.db, request.access!.partnership.id),
     ]);
+    const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
     if (query.data.version && !baseline) throw new HttpError(404, `No baseline version ${query.data.version} for this indicator`, 'not_found');
     const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings);
     const measured = measuredSeries(indicator, observations);

@@ -74,7 +74,7 @@ export function scorecardRows(
   outcomes.forEach((o) => priorities.filter((p) => p.outcome_id === o.id).forEach((p) => order.set(p.id, order.size)));
 
   const all: (ScorecardRow & { sortKey: number })[] = analysed.map(({ indicator, observations, analysis }, i) => {
-    const priority = priorityById.get(indicator.priority_id)!;
+    const priority = priorityById.get(indicator.priority_id!)!;
     const outcome = outcomeById.get(priority.outcome_id)!;
     const spec = format.unitSpecOf(indicator);
     const measured = measuredSeries(indicator, observations);

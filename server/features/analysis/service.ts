@@ -5,7 +5,9 @@ import { analyseIndicator, boundsFor, type AgreedBaseline, type IndicatorAnalysi
 import { DEFAULT_WINDOW, linearForecast, MIN_HISTORY, type LinearFit } from '../../analysis/forecast.ts';
 import { periodFromPosition, periodsPerYear, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
-import type { DB, RagRule, SeriesRole } from '../../db/schema.ts';
+import type { DB, RagRule, Role, SeriesRole } from '../../db/schema.ts';
+import { roleAtLeast } from '../../plugins/auth.ts';
+import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import * as format from '../../format.ts';
 import { measuredSeries, type ObservationLike } from '../indicators/measure.ts';
 import { listIndicators, listObservationsForIndicator, type IndicatorRecord } from '../indicators/queries.ts';
@@ -80,14 +82,29 @@ export function analyse(
 // The scorecard compares with England only; the region and neighbours are on each indicator's page.
 const SCORECARD_ROLES: SeriesRole[] = ['local', 'focus', 'comparison', 'england', 'target'];
 
+/**
+ * The small-number threshold that applies to a caller: officers and above see the figures as entered; viewers
+ * (and everything published) see small numbers as `c`.
+ */
+export function thresholdFor(role: Role, partnership: { small_number_threshold: number | null }): number | null {
+  return roleAtLeast(role, 'officer') ? null : partnership.small_number_threshold;
+}
+
 /** Every indicator of a partnership analysed: three queries, whatever the number of indicators. */
-export async function analysePartnership(db: Kysely<DB>, partnershipId: string, ragRule: RagRule, settings: SpcSettings = DEFAULT_SPC) {
+export async function analysePartnership(
+  db: Kysely<DB>,
+  partnershipId: string,
+  ragRule: RagRule,
+  settings: SpcSettings = DEFAULT_SPC,
+  smallNumberThreshold: number | null = null,
+) {
   const [indicators, observations, baselines] = await Promise.all([
     listIndicators(db, partnershipId),
     listFiguresForPartnership(db, partnershipId, SCORECARD_ROLES),
     latestBaselines(db, partnershipId),
   ]);
-  const byIndicator = new Map<string, ObservationLike[]>();
+  type Figure = (typeof observations)[number];
+  const byIndicator = new Map<string, Figure[]>();
   for (const o of observations) {
     let list = byIndicator.get(o.indicator_id);
     if (!list) byIndicator.set(o.indicator_id, (list = []));
@@ -95,7 +112,7 @@ export async function analysePartnership(db: Kysely<DB>, partnershipId: string, 
   }
   const baselineOf = new Map(baselines.map((b) => [b.indicator_id, b]));
   return indicators.map((indicator) => {
-    const rows = byIndicator.get(indicator.id) ?? [];
+    const rows = suppressSmallNumbers(byIndicator.get(indicator.id) ?? [], indicator.unit, smallNumberThreshold);
     return {
       indicator,
       observations: rows,

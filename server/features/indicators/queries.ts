@@ -26,7 +26,12 @@ const indicatorColumns = [
 ] as const;
 
 export async function listIndicators(db: Kysely<DB>, partnershipId: string, priorityId?: string) {
-  let query = db.selectFrom('indicator').select(indicatorColumns).where('indicator.partnership_id', '=', partnershipId);
+  let query = db
+    .selectFrom('indicator')
+    .select(indicatorColumns)
+    .where('indicator.partnership_id', '=', partnershipId)
+    // Population indicators only: a programme's performance measures are indicators too, listed on its own page.
+    .where('indicator.programme_id', 'is', null);
   if (priorityId) query = query.where('indicator.priority_id', '=', priorityId);
   return query.orderBy('indicator.position').orderBy('indicator.title').execute();
 }
@@ -38,9 +43,18 @@ export type IndicatorDetail = NonNullable<Awaited<ReturnType<typeof findIndicato
 export async function findIndicatorByCode(db: Kysely<DB>, partnershipId: string, code: string) {
   return db
     .selectFrom('indicator')
-    .innerJoin('priority', 'priority.id', 'indicator.priority_id')
-    .innerJoin('outcome', 'outcome.id', 'priority.outcome_id')
-    .select([...indicatorColumns, 'priority.title as priority_title', 'outcome.title as outcome_title'])
+    // A performance measure has a programme instead of a priority (and so no outcome).
+    .leftJoin('priority', 'priority.id', 'indicator.priority_id')
+    .leftJoin('outcome', 'outcome.id', 'priority.outcome_id')
+    .leftJoin('programme', 'programme.id', 'indicator.programme_id')
+    .select([
+      ...indicatorColumns,
+      'priority.title as priority_title',
+      'outcome.title as outcome_title',
+      'indicator.programme_id',
+      'indicator.measure_kind',
+      'programme.name as programme_name',
+    ])
     .where('indicator.partnership_id', '=', partnershipId)
     .where('indicator.code', '=', code)
     .executeTakeFirst();

@@ -5,7 +5,8 @@ import { findIndicatorByCode, listSeries, listObservationsForIndicator } from '.
 import { latestAndDirection, measuredSeries } from '../indicators/measure.ts';
 import { indicatorCharts, spcChart } from '../indicators/view-model.ts';
 import { findBaseline } from '../analysis/queries.ts';
-import { analyse, analysePartnership } from '../analysis/service.ts';
+import { analyse, analysePartnership, thresholdFor } from '../analysis/service.ts';
+import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { analysisQuery, spcSettingsFrom } from '../analysis/options.ts';
 import { ASSURANCE, COMPARISON, DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
 import { describeRagRule } from '../../analysis/comparators.ts';
@@ -40,7 +41,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const [outcomes, priorities, analysed] = await Promise.all([
       listOutcomes(app.db, partnershipId),
       listPriorities(app.db, partnershipId),
-      analysePartnership(app.db, partnershipId, partnership.rag_rule),
+      analysePartnership(app.db, partnershipId, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership)),
     ]);
     const rows = indicatorSummaries(analysed);
     return reply.view('partnerships/home', {
@@ -59,7 +60,9 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const priority = await findPriority(app.db, partnershipId, priorityId);
     if (!priority) throw notFound();
     const partnership = await findPartnership(app.db, partnershipId);
-    const analysed = (await analysePartnership(app.db, partnershipId, partnership.rag_rule)).filter((a) => a.indicator.priority_id === priorityId);
+    const analysed = (await analysePartnership(app.db, partnershipId, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership))).filter(
+      (a) => a.indicator.priority_id === priorityId,
+    );
     const sections = await loadSections(app.prioritySections, {
       db: app.db,
       request,
@@ -85,12 +88,13 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const options = query.success ? query.data : {};
     const periodType = indicator.period_type as PeriodType;
     const { settings, problems } = spcSettingsFrom(options, periodType);
-    const [series, observations, baseline, partnership] = await Promise.all([
+    const [series, allObservations, baseline, partnership] = await Promise.all([
       listSeries(app.db, indicator.id),
       listObservationsForIndicator(app.db, indicator.id),
       findBaseline(app.db, indicator.id, options.version ? Number(options.version) : undefined),
       findPartnership(app.db, partnershipId),
     ]);
+    const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
     const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings);
     const { charts, headline, spec } = indicatorCharts(indicator, series, observations, analysis);
     const spc = analysis.spc.points.length >= 2 ? spcChart(indicator, analysis) : null;

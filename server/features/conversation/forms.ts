@@ -1,0 +1,110 @@
+// What the forms of the turn-the-curve conversation (stories, partners, what works, actions, data development,
+// programmes) share: reading a posted form with zod into values or field errors, dates, and route params.
+import { z } from 'zod';
+import { notFound } from '../../http-errors.ts';
+
+/** One message for one field; `field` is the input's id, so the error summary links to it. */
+export interface FieldError {
+  field: string;
+  text: string;
+}
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldError[] };
+
+/**
+ * Parses a posted form. Errors come back in the order of the schema's fields (the order they are on the page), one
+ * per field; `ids` maps a field name to its input's id where they differ.
+ */
+export function parseForm<T extends z.ZodObject>(schema: T, body: unknown, ids: Record<string, string> = {}): FormResult<z.infer<T>> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const order = Object.keys(schema.shape);
+  const byField = new Map<string, string>();
+  for (const issue of parsed.error.issues) {
+    const name = String(issue.path[0] ?? order[0]);
+    if (!byField.has(name)) byField.set(name, issue.message);
+  }
+  const errors = [...byField]
+    .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
+    .map(([name, text]) => ({ field: ids[name] ?? name, text }));
+  return { ok: false, errors };
+}
+
+/** The posted form as strings, to show back to the person after an error. Repeated fields stay lists. */
+export function formValues(body: unknown): Record<string, string | string[]> {
+  const values: Record<string, string | string[]> = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key === '_csrf') continue;
+    if (typeof value === 'string') values[key] = value;
+    else if (Array.isArray(value)) values[key] = value.filter((v): v is string => typeof v === 'string');
+  }
+  return values;
+}
+
+/** A required text field. */
+export const requiredText = (max: number, missing: string, tooLong: string) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : ''), z.string().min(1, missing).max(max, tooLong));
+
+/** An optional text field: trimmed, '' when absent. */
+export const optionalText = (max: number, tooLong: string) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : ''), z.string().max(max, tooLong));
+
+/** Checkboxes and multiple selects: always a list of strings, empty entries dropped. */
+export const stringList = z.preprocess(
+  (v) => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]),
+  z.array(z.string()).transform((list) => [...new Set(list.map((s) => s.trim()).filter(Boolean))]),
+);
+
+/** A select whose empty option means "none": '' → null. The value is checked against the partnership later. */
+export const optionalId = z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null), z.string().max(100).nullable());
+
+/** One of a fixed set of values, with a message for a missing or forged one. */
+export const choice = <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
+  z.preprocess((v) => (typeof v === 'string' ? v : ''), z.enum(values, { error: message }));
+
+/**
+ * A date as the date input posts it (YYYY-MM-DD), or as people type it (31/3/2026). Returns ISO YYYY-MM-DD or null
+ * when empty; a date that does not exist (30 February) is an error.
+ */
+export function parseDate(input: string): { ok: true; date: string | null } | { ok: false } {
+  const value = input.trim();
+  if (!value) return { ok: true, date: null };
+  let y: number, m: number, d: number;
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value);
+  const uk = /^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$/.exec(value);
+  if (iso) [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+  else if (uk) [d, m, y] = [Number(uk[1]), Number(uk[2]), Number(uk[3])];
+  else return { ok: false };
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1900 || y > 2200 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return { ok: false };
+  return { ok: true, date: date.toISOString().slice(0, 10) };
+}
+
+export const dateField = (label: string) =>
+  z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string()).transform((value, ctx) => {
+    const parsed = parseDate(value);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: `${label} must be a real date, like 31/3/2026` });
+      return z.NEVER;
+    }
+    return parsed.date;
+  });
+
+/** Today's date in England, YYYY-MM-DD: "overdue" means past the due date where the partnership is. */
+export function todayInEngland(now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** Parses route params; a malformed id is a page that does not exist, not a server error. */
+export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw notFound();
+  return parsed.data;
+}
+
+export const slugParams = z.object({ slug: z.string() });
+export const isUuid = (value: string) => z.uuid().safeParse(value).success;
+
+/** A yes/no checkbox: checked when posted as "yes". */
+export const checkbox = z.preprocess((v) => v === 'yes' || (Array.isArray(v) && v.includes('yes')), z.boolean());

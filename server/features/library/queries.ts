@@ -1,0 +1,505 @@
+// Every query of the what-works library: case studies, golden threads and the gap-narrowing benchmark. The library is
+// shared reference material (no partnership_id); the queries that touch partnership data (links to what works and
+// actions) take the partnership id like every other feature's.
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import type { CaseStudy, GapBenchmark, GoldenThread } from '../../../seeds/library/parse.ts';
+import { MATCH_END, MATCH_START } from './search.ts';
+
+// ---- loading the library from seeds/library/ ----
+
+export const LIBRARY_SOURCE = 'seeds/library';
+
+export async function findLibraryHash(db: Kysely<DB>): Promise<string | null> {
+  const row = await db.selectFrom('library_source').select('sha256').where('name', '=', LIBRARY_SOURCE).executeTakeFirst();
+  return row?.sha256 ?? null;
+}
+
+export interface LibraryContent {
+  goldenThreads: GoldenThread[];
+  gapBenchmark: GapBenchmark;
+  caseStudies: CaseStudy[];
+}
+
+/** Takes the lock that start-up loading is serialised on, then answers the hash loaded now. */
+export async function lockLibrary(trx: Transaction<DB>): Promise<string | null> {
+  await sql`select pg_advisory_xact_lock(727100008)`.execute(trx);
+  return findLibraryHash(trx);
+}
+
+/**
+ * Makes the library tables hold exactly `content`: rows are updated in place (so links to a case study or a rating
+ * of a statement survive a reload), new ones added and vanished ones removed.
+ */
+export async function replaceLibrary(trx: Transaction<DB>, content: LibraryContent, sha256: string): Promise<void> {
+  const { goldenThreads, gapBenchmark, caseStudies } = content;
+  await trx
+    .insertInto('golden_thread')
+    .values(
+      goldenThreads.map((t, position) => ({
+        slug: t.slug,
+        number: t.number,
+        name: t.name,
+        title: t.title,
+        description: t.description,
+        this_means: t.thisMeans,
+        notes: t.notes,
+        aliases: t.aliases,
+        canonical: t.canonical,
+        position,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.column('slug').doUpdateSet((eb) => ({
+        number: eb.ref('excluded.number'),
+        name: eb.ref('excluded.name'),
+        title: eb.ref('excluded.title'),
+        description: eb.ref('excluded.description'),
+        this_means: eb.ref('excluded.this_means'),
+        notes: eb.ref('excluded.notes'),
+        aliases: eb.ref('excluded.aliases'),
+        canonical: eb.ref('excluded.canonical'),
+        position: eb.ref('excluded.position'),
+      })),
+    )
+    .execute();
+  await trx.deleteFrom('golden_thread').where('slug', 'not in', goldenThreads.map((t) => t.slug)).execute();
+
+  await trx
+    .insertInto('case_study')
+    .values(
+      caseStudies.map((c) => ({
+        number: c.number,
+        authority: c.authority,
+        title: c.title,
+        part: c.part,
+        area: c.area,
+        content: c.content,
+        outcomes: c.outcomes,
+        outcomes_include_what_is_working: c.outcomesIncludeWhatIsWorking,
+        why_it_works: c.whyItWorks,
+        subjects: c.subjects,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.column('number').doUpdateSet((eb) => ({
+        authority: eb.ref('excluded.authority'),
+        title: eb.ref('excluded.title'),
+        part: eb.ref('excluded.part'),
+        area: eb.ref('excluded.area'),
+        content: eb.ref('excluded.content'),
+        outcomes: eb.ref('excluded.outcomes'),
+        outcomes_include_what_is_working: eb.ref('excluded.outcomes_include_what_is_working'),
+        why_it_works: eb.ref('excluded.why_it_works'),
+        subjects: eb.ref('excluded.subjects'),
+      })),
+    )
+    .execute();
+  await trx.deleteFrom('case_study').where('number', 'not in', caseStudies.map((c) => c.number)).execute();
+  await trx.deleteFrom('case_study_golden_thread').execute();
+  await trx
+    .insertInto('case_study_golden_thread')
+    .values(caseStudies.flatMap((c) => c.goldenThreads.map((slug) => ({ case_study_number: c.number, thread_slug: slug }))))
+    .execute();
+
+  await trx
+    .insertInto('gap_benchmark')
+    .values({ title: gapBenchmark.title, subtitle: gapBenchmark.subtitle, preamble: gapBenchmark.preamble })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({ title: eb.ref('excluded.title'), subtitle: eb.ref('excluded.subtitle'), preamble: eb.ref('excluded.preamble') })),
+    )
+    .execute();
+  await trx.deleteFrom('gap_benchmark_principle').execute();
+  await trx
+    .insertInto('gap_benchmark_principle')
+    .values(gapBenchmark.principles.map((p, position) => ({ numeral: p.numeral, position, text: p.text })))
+    .execute();
+  await trx
+    .insertInto('gap_benchmark_statement')
+    .values(gapBenchmark.statements.map((s) => ({ number: s.number, strand: s.strand, text: s.text })))
+    .onConflict((oc) => oc.column('number').doUpdateSet((eb) => ({ strand: eb.ref('excluded.strand'), text: eb.ref('excluded.text') })))
+    .execute();
+  // A statement that has been rated cannot silently vanish: the foreign key refuses, and start-up says why.
+  await trx.deleteFrom('gap_benchmark_statement').where('number', 'not in', gapBenchmark.statements.map((s) => s.number)).execute();
+
+  await trx
+    .insertInto('library_source')
+    .values({ name: LIBRARY_SOURCE, sha256 })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ sha256, loaded_at: sql<Date>`now()` as any }))
+    .execute();
+}
+
+// ---- search ----
+
+export interface CaseStudyFilters {
+  /** Words to search for (web-search syntax: "quoted phrases", or, -not). */
+  query?: string;
+  /** Long forms of abbreviations in the query, searched as phrases too. */
+  expansions?: string[];
+  thread?: string;
+  subject?: string;
+  authority?: string;
+  part?: 'A' | 'B';
+}
+
+/** The words as typed, in web-search syntax ("a phrase", or, -word). */
+const typedQuery = (words: string) => sql`websearch_to_tsquery('english', ${words})`;
+/** The typed words or the long forms of their abbreviations. */
+function matchQuery(words: string, expansions: readonly string[]): RawBuilder<unknown> {
+  return sql.join([typedQuery(words), ...expansions.map((e) => sql`phraseto_tsquery('english', ${e})`)], sql` || `);
+}
+/**
+ * Cover density (words close together count more), normalised by length so that a long example mentioning a word
+ * in passing does not outrank a short one about it. A match through an abbreviation's long form counts half: the
+ * words the user typed come first.
+ */
+function rankOf(words: string, expansions: readonly string[]): RawBuilder<number> {
+  const typed = sql`ts_rank_cd(case_study.search, ${typedQuery(words)}, 1)`;
+  if (expansions.length === 0) return sql<number>`${typed}`;
+  const expanded = sql.join(expansions.map((e) => sql`phraseto_tsquery('english', ${e})`), sql` || `);
+  return sql<number>`(${typed} + 0.5 * ts_rank_cd(case_study.search, ${expanded}, 1))`;
+}
+
+const threadSlugsOf = sql<string[]>`array(
+  select g.thread_slug from case_study_golden_thread g join golden_thread t on t.slug = g.thread_slug
+  where g.case_study_number = case_study.number order by t.position)`;
+
+/**
+ * Case studies matching the filters. With words to search for, the best matches come first (ranked over the
+ * weighted search vector: title; outcomes, why it works and subjects; content; place), each with an excerpt whose
+ * matches are marked; without, in the document's order.
+ */
+export async function searchCaseStudies(db: Kysely<DB>, filters: CaseStudyFilters) {
+  const words = filters.query?.trim() ?? '';
+  let query = db
+    .selectFrom('case_study')
+    .select(['case_study.number', 'case_study.title', 'case_study.authority', 'case_study.part', 'case_study.area', 'case_study.content', 'case_study.outcomes', 'case_study.why_it_works', 'case_study.subjects'])
+    .select(threadSlugsOf.as('thread_slugs'));
+  if (filters.thread) {
+    const slug = filters.thread;
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('case_study_golden_thread')
+          .select(sql`1`.as('one'))
+          .whereRef('case_study_golden_thread.case_study_number', '=', 'case_study.number')
+          .where('case_study_golden_thread.thread_slug', '=', slug),
+      ),
+    );
+  }
+  if (filters.subject) query = query.where(sql<boolean>`case_study.subjects @> jsonb_build_array(${filters.subject}::text)`);
+  if (filters.authority) query = query.where('case_study.authority', '=', filters.authority);
+  if (filters.part) query = query.where('case_study.part', '=', filters.part);
+
+  if (!words) {
+    const rows = await query.orderBy('case_study.number').execute();
+    return rows.map((r) => ({ ...r, rank: null as number | null, excerpt: null as string | null }));
+  }
+  const expansions = filters.expansions ?? [];
+  const tsquery = matchQuery(words, expansions);
+  const rank = rankOf(words, expansions);
+  const headlineOptions = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=40, MinWords=20, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
+  const rows = await query
+    .select([
+      rank.as('rank'),
+      sql<string>`ts_headline('english', case_study.content || ' ' || case_study.outcomes || ' ' || coalesce(case_study.why_it_works, ''), ${tsquery}, ${headlineOptions})`.as('excerpt'),
+    ])
+    .where(sql<boolean>`case_study.search @@ (${tsquery})`)
+    .orderBy(rank, 'desc')
+    .orderBy('case_study.number')
+    .execute();
+  return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+}
+
+/**
+ * Case studies that share terms with an indicator's title, best first. Each term counts by how well it matches
+ * (cover density) times how rare it is in the library (inverse document frequency), so "NEET" outweighs
+ * "education": a title such as "Permanent exclusion rate" finds the examples about exclusion first.
+ */
+export async function suggestCaseStudies(db: Kysely<DB>, terms: { words: string[]; phrases: string[] }, limit = 3) {
+  const queries = [
+    ...terms.words.map((w) => sql`plainto_tsquery('english', ${w})`),
+    ...terms.phrases.map((p) => sql`phraseto_tsquery('english', ${p})`),
+  ];
+  if (queries.length === 0) return [];
+  const rows = await sql<{ number: number; title: string; authority: string; part: 'A' | 'B' }>`
+    with term as (
+      select q, (select count(*) from case_study where search @@ q) as documents
+      from (values ${sql.join(queries.map((q) => sql`(${q})`))}) as v(q)
+      where numnode(q) > 0
+    ), library as (select count(*) as documents from case_study)
+    select c.number, c.title, c.authority, c.part
+    from case_study c join term t on c.search @@ t.q cross join library l
+    group by c.number, c.title, c.authority, c.part
+    order by sum(ts_rank_cd(c.search, t.q, 1) * ln((l.documents + 1)::float8 / t.documents)) desc, c.number
+    limit ${limit}`.execute(db);
+  return rows.rows;
+}
+
+// ---- filter choices ----
+
+export async function listGoldenThreads(db: Kysely<DB>) {
+  return db
+    .selectFrom('golden_thread')
+    .leftJoin('case_study_golden_thread', 'case_study_golden_thread.thread_slug', 'golden_thread.slug')
+    .select([
+      'golden_thread.slug',
+      'golden_thread.number',
+      'golden_thread.name',
+      'golden_thread.title',
+      'golden_thread.canonical',
+      sql<number>`count(case_study_golden_thread.case_study_number)::int`.as('case_studies'),
+    ])
+    .groupBy(['golden_thread.slug', 'golden_thread.number', 'golden_thread.name', 'golden_thread.title', 'golden_thread.canonical', 'golden_thread.position'])
+    .orderBy('golden_thread.position')
+    .execute();
+}
+
+export async function listSubjects(db: Kysely<DB>) {
+  const rows = await sql<{ subject: string; case_studies: number; first: number }>`
+    select subject, count(*)::int as case_studies, min(number)::int as first
+    from case_study, jsonb_array_elements_text(subjects) as subject
+    group by subject order by subject`.execute(db);
+  return rows.rows;
+}
+
+export async function listAuthorities(db: Kysely<DB>) {
+  return db
+    .selectFrom('case_study')
+    .select(['authority', sql<number>`count(*)::int`.as('case_studies')])
+    .groupBy('authority')
+    .orderBy('authority')
+    .execute();
+}
+
+// ---- one case study, one thread ----
+
+export async function findCaseStudy(db: Kysely<DB>, number: number) {
+  return db
+    .selectFrom('case_study')
+    .select([
+      'number',
+      'authority',
+      'title',
+      'part',
+      'area',
+      'content',
+      'outcomes',
+      'outcomes_include_what_is_working',
+      'why_it_works',
+      'subjects',
+    ])
+    .select(threadSlugsOf.as('thread_slugs'))
+    .where('number', '=', number)
+    .executeTakeFirst();
+}
+
+export async function findGoldenThread(db: Kysely<DB>, slug: string) {
+  return db
+    .selectFrom('golden_thread')
+    .select(['slug', 'number', 'name', 'title', 'description', 'this_means', 'notes', 'aliases', 'canonical'])
+    .where('slug', '=', slug)
+    .executeTakeFirst();
+}
+
+export async function listCaseStudiesForThread(db: Kysely<DB>, slug: string) {
+  return db
+    .selectFrom('case_study')
+    .innerJoin('case_study_golden_thread', 'case_study_golden_thread.case_study_number', 'case_study.number')
+    .select(['case_study.number', 'case_study.title', 'case_study.authority', 'case_study.part', 'case_study.area'])
+    .where('case_study_golden_thread.thread_slug', '=', slug)
+    .orderBy('case_study.number')
+    .execute();
+}
+
+// ---- the library in a partnership's work: what works, actions, golden-thread tags ----
+// Queries that take a partnership id are scoped by it; those that take a user id reach only the partnerships the user
+// is a member of.
+
+/** The partnerships in which the user may link the library to indicators and actions (manager or admin). */
+export async function listManagedPartnerships(db: Kysely<DB>, userId: string) {
+  return db
+    .selectFrom('membership')
+    .innerJoin('partnership', 'partnership.id', 'membership.partnership_id')
+    .select(['partnership.id', 'partnership.slug', 'partnership.name'])
+    .where('membership.user_id', '=', userId)
+    .where('membership.role', 'in', ['manager', 'admin'])
+    .orderBy('partnership.name')
+    .execute();
+}
+
+/** Where a case study is already used in the user's partnerships: indicators' what works, and actions. */
+export async function listCaseStudyUses(db: Kysely<DB>, userId: string, number: number) {
+  const [whatWorks, actions] = await Promise.all([
+    db
+      .selectFrom('what_works')
+      .innerJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'what_works.partnership_id').on('membership.user_id', '=', userId))
+      .innerJoin('partnership', 'partnership.id', 'what_works.partnership_id')
+      .leftJoin('indicator', 'indicator.id', 'what_works.indicator_id')
+      .leftJoin('priority', 'priority.id', 'what_works.priority_id')
+      .select(['partnership.slug', 'partnership.name as partnership_name', 'indicator.code', 'indicator.title as indicator_title', 'priority.id as priority_id', 'priority.title as priority_title'])
+      .where('what_works.case_study_number', '=', number)
+      .orderBy('partnership.name')
+      .orderBy('indicator.title')
+      .execute(),
+    db
+      .selectFrom('action_case_study')
+      .innerJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'action_case_study.partnership_id').on('membership.user_id', '=', userId))
+      .innerJoin('partnership', 'partnership.id', 'action_case_study.partnership_id')
+      .innerJoin('action', 'action.id', 'action_case_study.action_id')
+      .select(['partnership.slug', 'partnership.name as partnership_name', 'action.id', 'action.title', 'action.status'])
+      .where('action_case_study.case_study_number', '=', number)
+      .orderBy('partnership.name')
+      .orderBy('action.title')
+      .execute(),
+  ]);
+  return { whatWorks, actions };
+}
+
+/** The actions tagged with a golden thread in the user's partnerships. */
+export async function listActionsForThread(db: Kysely<DB>, userId: string, slug: string) {
+  return db
+    .selectFrom('action_golden_thread')
+    .innerJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'action_golden_thread.partnership_id').on('membership.user_id', '=', userId))
+    .innerJoin('partnership', 'partnership.id', 'action_golden_thread.partnership_id')
+    .innerJoin('action', 'action.id', 'action_golden_thread.action_id')
+    .select(['partnership.slug', 'partnership.name as partnership_name', 'action.id', 'action.title', 'action.status'])
+    .where('action_golden_thread.thread_slug', '=', slug)
+    .orderBy('partnership.name')
+    .orderBy('action.title')
+    .execute();
+}
+
+/** The partnership's indicators and performance measures to choose from, with what they sit under. */
+export async function listIndicatorChoices(db: Kysely<DB>, partnershipId: string) {
+  return db
+    .selectFrom('indicator')
+    .leftJoin('priority', 'priority.id', 'indicator.priority_id')
+    .leftJoin('programme', 'programme.id', 'indicator.programme_id')
+    .select(['indicator.id', 'indicator.code', 'indicator.title', 'priority.title as priority_title', 'programme.name as programme_name'])
+    .where('indicator.partnership_id', '=', partnershipId)
+    .orderBy('priority.position')
+    .orderBy('priority.title')
+    .orderBy('programme.name')
+    .orderBy('indicator.position')
+    .orderBy('indicator.title')
+    .execute();
+}
+
+export async function findIndicatorForLink(db: Kysely<DB>, partnershipId: string, code: string) {
+  return db
+    .selectFrom('indicator')
+    .select(['id', 'code', 'title'])
+    .where('partnership_id', '=', partnershipId)
+    .where('code', '=', code)
+    .executeTakeFirst();
+}
+
+export async function isCaseStudyInWhatWorks(db: Kysely<DB>, partnershipId: string, indicatorId: string, number: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('what_works')
+    .select('id')
+    .where('partnership_id', '=', partnershipId)
+    .where('indicator_id', '=', indicatorId)
+    .where('case_study_number', '=', number)
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** A case study as an idea in an indicator's "what works": its evidence level from its part, its cost as the manager says. */
+export async function addCaseStudyToWhatWorks(
+  trx: Transaction<DB>,
+  partnershipId: string,
+  values: { indicatorId: string; userId: string; number: number; title: string; description: string; source: string; part: 'A' | 'B'; cost: 'no_cost' | 'low_cost' | 'funded' },
+) {
+  const { id } = await trx
+    .insertInto('what_works')
+    .values({
+      partnership_id: partnershipId,
+      indicator_id: values.indicatorId,
+      title: values.title,
+      description: values.description,
+      evidence_level: values.part === 'A' ? 'demonstrable' : 'some_evidence',
+      cost: values.cost,
+      source: values.source,
+      source_url: null,
+      case_study_number: values.number,
+      created_by: values.userId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+export async function listActionChoices(db: Kysely<DB>, partnershipId: string) {
+  return db.selectFrom('action').select(['id', 'title', 'status']).where('partnership_id', '=', partnershipId).orderBy('title').execute();
+}
+
+export async function findActionForLink(db: Kysely<DB>, partnershipId: string, actionId: string) {
+  return db.selectFrom('action').select(['id', 'title', 'status']).where('partnership_id', '=', partnershipId).where('id', '=', actionId).executeTakeFirst();
+}
+
+/** Links a case study to an action and, when asked, tags the action with the case study's golden threads. */
+export async function linkCaseStudyToAction(
+  trx: Transaction<DB>,
+  partnershipId: string,
+  values: { actionId: string; number: number; userId: string; threads: string[] },
+) {
+  await trx
+    .insertInto('action_case_study')
+    .values({ partnership_id: partnershipId, action_id: values.actionId, case_study_number: values.number, created_by: values.userId })
+    .onConflict((oc) => oc.columns(['action_id', 'case_study_number']).doNothing())
+    .execute();
+  if (values.threads.length) {
+    await trx
+      .insertInto('action_golden_thread')
+      .values(values.threads.map((slug) => ({ partnership_id: partnershipId, action_id: values.actionId, thread_slug: slug })))
+      .onConflict((oc) => oc.columns(['action_id', 'thread_slug']).doNothing())
+      .execute();
+  }
+}
+
+export async function unlinkCaseStudyFromAction(db: Kysely<DB>, partnershipId: string, actionId: string, number: number): Promise<boolean> {
+  const row = await db
+    .deleteFrom('action_case_study')
+    .where('partnership_id', '=', partnershipId)
+    .where('action_id', '=', actionId)
+    .where('case_study_number', '=', number)
+    .returning('action_id')
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** An action's golden threads (slugs, in the threads' order) and the case studies linked to it. */
+export async function findActionLibraryLinks(db: Kysely<DB>, partnershipId: string, actionId: string) {
+  const [threads, caseStudies] = await Promise.all([
+    db
+      .selectFrom('action_golden_thread')
+      .innerJoin('golden_thread', 'golden_thread.slug', 'action_golden_thread.thread_slug')
+      .select(['golden_thread.slug', 'golden_thread.name'])
+      .where('action_golden_thread.partnership_id', '=', partnershipId)
+      .where('action_golden_thread.action_id', '=', actionId)
+      .orderBy('golden_thread.position')
+      .execute(),
+    db
+      .selectFrom('action_case_study')
+      .innerJoin('case_study', 'case_study.number', 'action_case_study.case_study_number')
+      .select(['case_study.number', 'case_study.title', 'case_study.authority', 'case_study.part'])
+      .where('action_case_study.partnership_id', '=', partnershipId)
+      .where('action_case_study.action_id', '=', actionId)
+      .orderBy('case_study.number')
+      .execute(),
+  ]);
+  return { threads, caseStudies };
+}
+
+/** Replaces an action's golden-thread tags with these (known slugs only; the caller checked the action). */
+export async function setActionThreads(trx: Transaction<DB>, partnershipId: string, actionId: string, slugs: string[]) {
+  await trx.deleteFrom('action_golden_thread').where('partnership_id', '=', partnershipId).where('action_id', '=', actionId).execute();
+  if (slugs.length) {
+    await trx
+      .insertInto('action_golden_thread')
+      .values(slugs.map((slug) => ({ partnership_id: partnershipId, action_id: actionId, thread_slug: slug })))
+      .execute();
+  }
+}
