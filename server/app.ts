@@ -31,6 +31,10 @@ import observationRoutes from './features/observations/routes.ts';
 import importRoutes from './features/imports/routes.ts';
 import structureApiRoutes from './features/structure-api/routes.ts';
 import settingsRoutes from './features/settings/routes.ts';
+import dataDayRoutes from './features/dataday/routes.ts';
+import roomNoteRoutes from './features/dataday/notes-routes.ts';
+import dataBookRoutes from './features/dataday/book-routes.ts';
+import publishingRoutes from './features/publishing/routes.ts';
 
 export interface RouteEntry {
   method: string;
@@ -116,5 +120,9 @@ export async function buildApp({ config, database }: AppOptions) {
   await app.register(importRoutes);
   await app.register(structureApiRoutes);
   await app.register(settingsRoutes);
+  await app.register(dataDayRoutes);
+  await app.register(roomNoteRoutes);
+  await app.register(dataBookRoutes);
+  await app.register(publishingRoutes);
   return app;
 }
