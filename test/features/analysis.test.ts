@@ -61,6 +61,25 @@ t.test('turning the curve on the demo partnership', async (t) => {
     t.match(bad.json().message, /rebase/);
   });
 
+  t.test('rank and quartile among all authorities, where their values are stored', async (t) => {
+    const before = (await api('GET', '/api/v1/partnerships/coventry/indicators/SUSPENSION_RATE/analysis', viewerToken)).json();
+    t.equal(before.rank, null, 'no authority values, no rank');
+    const indicator = await db.selectFrom('indicator').select('id').where('code', '=', 'SUSPENSION_RATE').executeTakeFirstOrThrow();
+    const latest = before.points.filter((p: { value: number | null }) => p.value !== null).at(-1);
+    // Coventry's value among 8 authorities, lower is better: 3 do better, so Coventry ranks 4th of 8, quartile 2.
+    const others = [1, 2, 3, latest.value + 1, latest.value + 2, latest.value + 3, latest.value + 4];
+    await db
+      .insertInto('indicator_authority_value')
+      .values([latest.value, ...others].map((value, i) => ({ indicator_id: indicator.id, period_position: 2023, period_label: '2023/24', area_code: String(300 + i), area_name: `Authority ${i}`, value })))
+      .execute();
+    const after = (await api('GET', '/api/v1/partnerships/coventry/indicators/SUSPENSION_RATE/analysis', viewerToken)).json();
+    t.equal(latest.period, '2023/24');
+    t.match(after.rank, { rank: 4, of: 8, quartile: 2, period: '2023/24' });
+    const viewer = await signIn(app, 'viewer@demo.example');
+    const page = await app.inject({ method: 'GET', url: '/p/coventry/indicators/SUSPENSION_RATE', headers: { cookie: viewer.cookie } });
+    t.match(text(page.body), /Rank among authorities 4 of 8 \(best first\), quartile 2/);
+  });
+
   t.test('agreeing a baseline through the API makes a new version; old ones stay readable', async (t) => {
     const denied = await api('PUT', '/api/v1/partnerships/coventry/indicators/NEET_16_17/baseline', viewerToken, { period: '2022', method: 'linear' });
     t.equal(denied.statusCode, 403);

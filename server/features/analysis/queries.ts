@@ -108,3 +108,23 @@ export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: s
     .orderBy('observation.period_position')
     .execute();
 }
+
+/**
+ * Every authority's value for an indicator at its latest period with such values (from the benchmark library), for
+ * rank and quartile; null when none are stored.
+ */
+export async function latestAuthorityValues(db: Kysely<DB>, partnershipId: string, indicatorId: string) {
+  const rows = await db
+    .selectFrom('indicator_authority_value')
+    .innerJoin('indicator', 'indicator.id', 'indicator_authority_value.indicator_id')
+    .select(['indicator_authority_value.period_position', 'indicator_authority_value.value'])
+    .where('indicator.partnership_id', '=', partnershipId)
+    .where('indicator_authority_value.indicator_id', '=', indicatorId)
+    .where('indicator_authority_value.value', 'is not', null)
+    .where('indicator_authority_value.period_position', '=', (eb) =>
+      eb.selectFrom('indicator_authority_value as latest').select((e) => e.fn.max('latest.period_position').as('p')).where('latest.indicator_id', '=', indicatorId),
+    )
+    .execute();
+  if (!rows.length) return null;
+  return { position: rows[0]!.period_position, values: rows.map((r) => r.value!) };
+}

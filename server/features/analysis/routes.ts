@@ -11,7 +11,7 @@ import { findIndicatorByCode, listObservationsForIndicator, type IndicatorDetail
 import { findPartnership, listOutcomes, listPriorities } from '../partnerships/queries.ts';
 import { DIRECTION, SPC_TYPE, STATUS, STATUS_ORDER } from './labels.ts';
 import { analysisQuery, spcSettingsFrom } from './options.ts';
-import { findBaseline, listBaselineVersions } from './queries.ts';
+import { findBaseline, latestAuthorityValues, listBaselineVersions } from './queries.ts';
 import { agreeBaseline, analyse, analysePartnership, formattersFor, thresholdFor, type BaselineProposal } from './service.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
@@ -205,14 +205,15 @@ export default async function analysisRoutes(app: FastifyInstance) {
     if (!query.success) throw new HttpError(400, `${query.error.issues[0]!.path.join('.')}: ${query.error.issues[0]!.message}`, 'bad_request');
     const { settings, problems } = spcSettingsFrom(query.data, indicator.period_type as PeriodType);
     if (problems.length) throw new HttpError(400, problems.join('; '), 'bad_request');
-    const [allObservations, baseline, partnership] = await Promise.all([
+    const [allObservations, baseline, partnership, authorityValues] = await Promise.all([
       listObservationsForIndicator(app.db, indicator.id),
       findBaseline(app.db, indicator.id, query.data.version ? Number(query.data.version) : undefined),
       findPartnership(app.db, request.access!.partnership.id),
+      latestAuthorityValues(app.db, request.access!.partnership.id, indicator.id),
     ]);
     const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
     if (query.data.version && !baseline) throw new HttpError(404, `No baseline version ${query.data.version} for this indicator`, 'not_found');
-    const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings);
+    const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings, authorityValues);
     const measured = measuredSeries(indicator, observations);
     const forecastAt = new Map(analysis.forecastLine.map((p) => [p.position, p]));
     const judgedAt = new Map(analysis.judgedPoints.map((p) => [p.position, p]));

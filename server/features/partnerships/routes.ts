@@ -4,7 +4,7 @@ import { listMemberships } from '../auth/queries.ts';
 import { findIndicatorByCode, listSeries, listObservationsForIndicator } from '../indicators/queries.ts';
 import { latestAndDirection, measuredSeries } from '../indicators/measure.ts';
 import { indicatorCharts, spcChart } from '../indicators/view-model.ts';
-import { findBaseline } from '../analysis/queries.ts';
+import { findBaseline, latestAuthorityValues } from '../analysis/queries.ts';
 import { analyse, analysePartnership, thresholdFor } from '../analysis/service.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { analysisQuery, spcSettingsFrom } from '../analysis/options.ts';
@@ -88,14 +88,15 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const options = query.success ? query.data : {};
     const periodType = indicator.period_type as PeriodType;
     const { settings, problems } = spcSettingsFrom(options, periodType);
-    const [series, allObservations, baseline, partnership] = await Promise.all([
+    const [series, allObservations, baseline, partnership, authorityValues] = await Promise.all([
       listSeries(app.db, indicator.id),
       listObservationsForIndicator(app.db, indicator.id),
       findBaseline(app.db, indicator.id, options.version ? Number(options.version) : undefined),
       findPartnership(app.db, partnershipId),
+      latestAuthorityValues(app.db, partnershipId, indicator.id),
     ]);
     const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
-    const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings);
+    const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings, authorityValues);
     const { charts, headline, spec } = indicatorCharts(indicator, series, observations, analysis);
     const spc = analysis.spc.points.length >= 2 ? spcChart(indicator, analysis) : null;
     const sections = await loadSections(app.indicatorSections, {
