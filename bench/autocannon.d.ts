@@ -2,6 +2,6 @@
 declare module 'autocannon' {
   interface Histogram { average: number; p50: number; p99: number; total: number }
   interface Result { requests: Histogram; latency: Histogram; throughput: Histogram; non2xx: number; errors: number }
-  function autocannon(options: { url: string; headers?: Record<string, string>; connections?: number; duration?: number }): Promise<Result>;
+  function autocannon(options: { url: string; headers?: Record<string, string>; connections?: number; duration?: number; timeout?: number }): Promise<Result>;
   export default autocannon;
 }

@@ -98,8 +98,8 @@ function peakRssMiB(pid: number): number {
 
 async function load(name: string, url: string, headers: Record<string, string>) {
   // Warm up, then measure.
-  await autocannon({ url, headers, connections: 2, duration: 2 });
-  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
+  await autocannon({ url, headers, connections: 2, duration: 2, timeout: 60 });
+  const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION, timeout: 60 });
   if (result.non2xx || result.errors) throw new Error(`${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { name, requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, p50Ms: result.latency.p50, bytesPerResponse: Math.round(result.throughput.average / Math.max(1, result.requests.average)), requests: result.requests.total };
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LinearFit } from '../../analysis/forecast.ts';
-import type { DB, SeriesRole } from '../../db/schema.ts';
+import type { DB, Marker, ObservationStatus, SeriesRole } from '../../db/schema.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
 
 // Every query about agreed baselines. Scoped by partnership through the indicator.
@@ -94,19 +94,45 @@ export async function insertBaseline(
 }
 
 /**
- * The figures the analysis needs for every indicator of a partnership, and nothing else: one query, lean rows
- * (no timestamps to parse), so the scorecard of hundreds of indicators stays quick.
+ * The figures the analysis needs for every indicator of a partnership, and nothing else, in one query: the whole history
+ * of what is judged (local, or the gap's two groups) and only the latest few figures of each comparator and target
+ * (a batch page compares the latest figures), as lean rows with no timestamps to parse.
  */
 export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: string, roles: readonly SeriesRole[]) {
-  return db
-    .selectFrom('observation')
-    .innerJoin('series', 'series.id', 'observation.series_id')
-    .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
-    .select(['series.indicator_id', 'series.role', 'observation.period_position', 'observation.period_label', 'observation.value', 'observation.marker', 'observation.status', 'observation.numerator'])
-    .where('indicator.partnership_id', '=', partnershipId)
-    .where('series.role', 'in', roles)
-    .orderBy('observation.period_position')
-    .execute();
+  const measured = new Set<SeriesRole>(['local', 'focus', 'comparison']);
+  const measuredRoles = roles.filter((r) => measured.has(r));
+  const comparatorRoles = roles.filter((r) => !measured.has(r));
+  const figures = sql<FigureRow>`
+    select s.indicator_id, s.role, o.period_position, o.period_label, o.value, o.marker, o.status, o.numerator
+    from observation o join series s on s.id = o.series_id join indicator i on i.id = s.indicator_id
+    where i.partnership_id = ${partnershipId} and s.role in (${sql.join(measuredRoles.length ? measuredRoles : ['local'])})`;
+  if (!comparatorRoles.length) return (await sql<FigureRow>`${figures} order by 3`.execute(db)).rows;
+  const result = await sql<FigureRow>`
+    ${figures}
+    union all
+    select indicator_id, role, period_position, period_label, value, marker, status, numerator from (
+      select s.indicator_id, s.role, o.period_position, o.period_label, o.value, o.marker, o.status, o.numerator,
+             row_number() over (partition by o.series_id order by o.period_position desc) as recent
+      from observation o join series s on s.id = o.series_id join indicator i on i.id = s.indicator_id
+      where i.partnership_id = ${partnershipId} and s.role in (${sql.join(comparatorRoles)})
+    ) latest
+    where recent <= ${RECENT_COMPARATOR_FIGURES}
+    order by 3`.execute(db);
+  return result.rows;
+}
+
+/** How many of each comparator's latest figures a batch analysis reads. */
+const RECENT_COMPARATOR_FIGURES = 4;
+
+interface FigureRow {
+  indicator_id: string;
+  role: SeriesRole;
+  period_position: number;
+  period_label: string;
+  value: number | null;
+  marker: Marker | null;
+  status: ObservationStatus;
+  numerator: number | null;
 }
 
 /**
