@@ -9,6 +9,7 @@ import assets from './plugins/assets.ts';
 import auth from './plugins/auth.ts';
 import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
+import computedCache from './plugins/computed-cache.ts';
 import extensions from './plugins/extensions.ts';
 import views from './plugins/views.ts';
 import healthRoutes from './features/health/routes.ts';
@@ -74,6 +75,7 @@ export async function buildApp({ config, database }: AppOptions) {
 
   await app.register(errors);
   await app.register(db, { database });
+  await app.register(computedCache);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

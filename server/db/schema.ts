@@ -28,6 +28,8 @@ export interface PartnershipTable {
   la_number: number | null;
   rag_rule: ColumnType<RagRule, RagRule | undefined, RagRule>;
   small_number_threshold: number | null;
+  /** Bumped by the database on every change to the partnership's data (int8: a string on both drivers). */
+  data_version: ColumnType<string, never, never>;
   created_at: CreatedAt;
 }
 export interface OutcomeTable {

@@ -212,3 +212,35 @@ t.test('the scorecard takes the same number of queries for 14 indicators as for 
   t.equal(large.rows, small.rows * 2, 'twice the indicators on the page');
   t.equal(large.queries, small.queries, `the same number of queries (${small.queries})`);
 });
+
+t.test('computed pages are cached by data version: a change on any instance shows at once', async (t) => {
+  const database = await createTestDatabase('demo');
+  const config = loadConfig({ LOG_LEVEL: 'silent' });
+  // Two app instances on one database, as behind a load balancer.
+  const first = await buildApp({ config, database });
+  const second = await buildApp({ config, database });
+  t.teardown(async () => {
+    await first.close();
+    await second.close();
+    await database.close();
+  });
+  const viewer = await signIn(first, 'viewer@demo.example');
+  const scorecard = async (app: typeof first) => text((await app.inject({ method: 'GET', url: '/p/coventry/scorecard', headers: { cookie: viewer.cookie } })).body);
+  const home = async (app: typeof first) => text((await app.inject({ method: 'GET', url: '/p/coventry', headers: { cookie: viewer.cookie } })).body);
+  t.match(await scorecard(first), /2024\/25 20\.23%/, 'persistent absence as seeded');
+  t.match(await home(first), /2024\/25 20\.23%/);
+
+  // An officer on the other instance corrects the figure through the API.
+  const officerId = (await findUserId(database.db, 'officer@demo.example'))!;
+  const token = (await createApiToken(database.db, officerId, 'rw', true)).token;
+  const put = await second.inject({
+    method: 'PUT',
+    url: '/api/v1/partnerships/coventry/indicators/PERSISTENT_ABSENCE/observations',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    payload: JSON.stringify([{ series: 'local', period: '2024/25', value: 19.5, status: 'revised' }]),
+  });
+  t.equal(put.statusCode, 200, put.body);
+  t.match(await scorecard(first), /2024\/25 19\.50%/, 'the first instance shows the new figure, not its cached page');
+  t.match(await home(first), /2024\/25 19\.50%/);
+  t.equal(first.computed.size > 0, true, 'results are cached');
+});

@@ -12,7 +12,7 @@ import { findPartnership, listOutcomes, listPriorities } from '../partnerships/q
 import { DIRECTION, SPC_TYPE, STATUS, STATUS_ORDER } from './labels.ts';
 import { analysisQuery, spcSettingsFrom } from './options.ts';
 import { findBaseline, latestAuthorityValues, listBaselineVersions } from './queries.ts';
-import { agreeBaseline, analyse, analysePartnership, formattersFor, thresholdFor, type BaselineProposal } from './service.ts';
+import { agreeBaseline, analyse, analysePartnershipCached, formattersFor, thresholdFor, type BaselineProposal } from './service.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
 
@@ -129,20 +129,21 @@ export default async function analysisRoutes(app: FastifyInstance) {
     const [outcomes, priorities, analysed] = await Promise.all([
       listOutcomes(app.db, partnershipId),
       listPriorities(app.db, partnershipId),
-      analysePartnership(app.db, partnershipId, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership)),
+      analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership)),
     ]);
-    return { partnership, outcomes, priorities, filters, ...scorecardRows(analysed, outcomes, priorities, filters) };
+    return { partnership, outcomes, priorities, filters, threshold: thresholdFor(request.access!.role, partnership), ...scorecardRows(analysed, outcomes, priorities, filters) };
   }
 
   app.get('/p/:slug/scorecard', { config: { access: 'viewer' } }, async (request, reply) => {
     const data = await loadScorecard(request);
+    const model = { ...data, statusLabels: STATUS, statusOrder: STATUS_ORDER, directionLabels: DIRECTION, spcLabels: SPC_TYPE, format };
+    // The table is the costly part of the page and the same for everyone who sees the same figures: cache it.
+    const key = `scorecard-table:${data.partnership.id}:${data.partnership.data_version}:${JSON.stringify([data.partnership.rag_rule, data.threshold, data.filters])}`;
+    const tableHtml = await app.computed.get(key, () => app.view('analysis/scorecard-table', model));
     return reply.view('analysis/scorecard', {
       pageTitle: 'Scorecard: which curves turned',
-      ...data,
-      statusLabels: STATUS,
-      statusOrder: STATUS_ORDER,
-      directionLabels: DIRECTION,
-      spcLabels: SPC_TYPE,
+      ...model,
+      tableHtml,
       ragLegend: describeRagRule(data.partnership.rag_rule),
       query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
     });
@@ -159,7 +160,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
   // ---- JSON API ---------------------------------------------------------------------------------------------------
   app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request) => {
     const partnership = await findPartnership(app.db, request.access!.partnership.id);
-    const analysed = await analysePartnership(app.db, partnership.id, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership));
+    const analysed = await analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership));
     return {
       partnership: { slug: partnership.slug, name: partnership.name },
       indicators: analysed.map(({ indicator, observations, analysis }) => {

@@ -205,3 +205,18 @@ export async function agreeBaseline(
   );
   return { ok: true, baseline: record };
 }
+
+/**
+ * The analysis of every indicator, from the cache when the partnership's data has not changed since it was computed.
+ * The key holds everything the result depends on beyond the data: the RAG rule, the small-number threshold applied
+ * and the SPC settings.
+ */
+export function analysePartnershipCached(
+  app: { computed: { get<T>(key: string, compute: () => Promise<T>): Promise<T> }; db: Kysely<DB> },
+  partnership: { id: string; data_version: string; rag_rule: RagRule },
+  smallNumberThreshold: number | null,
+  settings: SpcSettings = DEFAULT_SPC,
+) {
+  const key = `analysis:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, smallNumberThreshold, settings])}`;
+  return app.computed.get(key, () => analysePartnership(app.db, partnership.id, partnership.rag_rule, settings, smallNumberThreshold));
+}

@@ -7,7 +7,7 @@ import type { DB } from '../../db/schema.ts';
 export async function findPartnership(db: Kysely<DB>, partnershipId: string) {
   return db
     .selectFrom('partnership')
-    .select(['id', 'slug', 'name', 'la_name', 'la_code', 'la_number', 'rag_rule', 'small_number_threshold'])
+    .select(['id', 'slug', 'name', 'la_name', 'la_code', 'la_number', 'rag_rule', 'small_number_threshold', 'data_version'])
     .where('id', '=', partnershipId)
     .executeTakeFirstOrThrow();
 }

@@ -5,7 +5,7 @@ import { findIndicatorByCode, listSeries, listObservationsForIndicator } from '.
 import { latestAndDirection, measuredSeries } from '../indicators/measure.ts';
 import { indicatorCharts, spcChart } from '../indicators/view-model.ts';
 import { findBaseline, latestAuthorityValues } from '../analysis/queries.ts';
-import { analyse, analysePartnership, thresholdFor } from '../analysis/service.ts';
+import { analyse, analysePartnershipCached, type analysePartnership, thresholdFor } from '../analysis/service.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { analysisQuery, spcSettingsFrom } from '../analysis/options.ts';
 import { ASSURANCE, COMPARISON, DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
@@ -41,7 +41,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const [outcomes, priorities, analysed] = await Promise.all([
       listOutcomes(app.db, partnershipId),
       listPriorities(app.db, partnershipId),
-      analysePartnership(app.db, partnershipId, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership)),
+      analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership)),
     ]);
     const rows = indicatorSummaries(analysed);
     return reply.view('partnerships/home', {
@@ -60,7 +60,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const priority = await findPriority(app.db, partnershipId, priorityId);
     if (!priority) throw notFound();
     const partnership = await findPartnership(app.db, partnershipId);
-    const analysed = (await analysePartnership(app.db, partnershipId, partnership.rag_rule, undefined, thresholdFor(request.access!.role, partnership))).filter(
+    const analysed = (await analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership))).filter(
       (a) => a.indicator.priority_id === priorityId,
     );
     const sections = await loadSections(app.prioritySections, {
