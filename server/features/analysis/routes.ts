@@ -9,7 +9,7 @@ import * as format from '../../format.ts';
 import { measuredSeries } from '../indicators/measure.ts';
 import { findIndicatorByCode, listObservationsForIndicator, type IndicatorDetail } from '../indicators/queries.ts';
 import { findPartnership, listOutcomes, listPriorities } from '../partnerships/queries.ts';
-import { DIRECTION, SPC_TYPE, STATUS, STATUS_ORDER } from './labels.ts';
+import { STATUS, STATUS_ORDER } from './labels.ts';
 import { analysisQuery, spcSettingsFrom } from './options.ts';
 import { findBaseline, latestAuthorityValues, listBaselineVersions } from './queries.ts';
 import { agreeBaseline, analyse, analysePartnershipCached, formattersFor, thresholdFor, type BaselineProposal } from './service.ts';
@@ -121,29 +121,35 @@ export default async function analysisRoutes(app: FastifyInstance) {
     sort: z.enum(['structure', 'status', 'title', 'direction']).optional(),
   });
 
+  /**
+   * Everything on the scorecard but the person viewing it, computed once per data version (and settings, threshold
+   * and filters) and cached: the partnership, the guard's query, is all a repeat visit reads.
+   */
   async function loadScorecard(request: FastifyRequest) {
     const parsed = scorecardQuery.safeParse(request.query);
     const filters: ScorecardFilters = parsed.success ? parsed.data : {};
-    const partnershipId = request.access!.partnership.id;
-    const partnership = await findPartnership(app.db, partnershipId);
-    const [outcomes, priorities, analysed] = await Promise.all([
-      listOutcomes(app.db, partnershipId),
-      listPriorities(app.db, partnershipId),
-      analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership)),
-    ]);
-    return { partnership, outcomes, priorities, filters, threshold: thresholdFor(request.access!.role, partnership), ...scorecardRows(analysed, outcomes, priorities, filters) };
+    const partnership = request.access!.partnership;
+    const threshold = thresholdFor(request.access!.role, partnership);
+    const key = `scorecard:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, threshold, filters])}`;
+    return app.computed.get(key, async () => {
+      const [outcomes, priorities, analysed] = await Promise.all([
+        listOutcomes(app.db, partnership.id),
+        listPriorities(app.db, partnership.id),
+        analysePartnershipCached(app, partnership, threshold),
+      ]);
+      const data = { partnership, outcomes, priorities, filters, ...scorecardRows(analysed, outcomes, priorities, filters) };
+      const tableHtml = await app.view('analysis/scorecard-table', { ...data, statusLabels: STATUS });
+      return { ...data, tableHtml };
+    });
   }
 
   app.get('/p/:slug/scorecard', { config: { access: 'viewer' } }, async (request, reply) => {
     const data = await loadScorecard(request);
-    const model = { ...data, statusLabels: STATUS, statusOrder: STATUS_ORDER, directionLabels: DIRECTION, spcLabels: SPC_TYPE, format };
-    // The table is the costly part of the page and the same for everyone who sees the same figures: cache it.
-    const key = `scorecard-table:${data.partnership.id}:${data.partnership.data_version}:${JSON.stringify([data.partnership.rag_rule, data.threshold, data.filters])}`;
-    const tableHtml = await app.computed.get(key, () => app.view('analysis/scorecard-table', model));
     return reply.view('analysis/scorecard', {
       pageTitle: 'Scorecard: which curves turned',
-      ...model,
-      tableHtml,
+      ...data,
+      statusLabels: STATUS,
+      statusOrder: STATUS_ORDER,
       ragLegend: describeRagRule(data.partnership.rag_rule),
       query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
     });
@@ -159,7 +165,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
 
   // ---- JSON API ---------------------------------------------------------------------------------------------------
   app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request) => {
-    const partnership = await findPartnership(app.db, request.access!.partnership.id);
+    const partnership = request.access!.partnership;
     const analysed = await analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership));
     return {
       partnership: { slug: partnership.slug, name: partnership.name },

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB, Role } from '../../db/schema.ts';
+import type { DB, RagRule, Role } from '../../db/schema.ts';
 import { randomToken, sha256 } from './passwords.ts';
 
 export interface CurrentUser {
@@ -128,7 +128,8 @@ export async function recordSecurityEvent(
 }
 
 export interface PartnershipAccess {
-  partnership: { id: string; slug: string; name: string; laName: string | null };
+  /** With what a cached page is keyed by: the data version and the settings that shape what is shown. */
+  partnership: { id: string; slug: string; name: string; laName: string | null; data_version: string; rag_rule: RagRule; small_number_threshold: number | null };
   role: Role | null;
 }
 
@@ -137,11 +138,14 @@ export async function findPartnershipAccess(db: Kysely<DB>, slug: string, userId
   const row = await db
     .selectFrom('partnership')
     .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').on('membership.user_id', '=', userId))
-    .select(['partnership.id', 'partnership.slug', 'partnership.name', 'partnership.la_name', 'membership.role'])
+    .select(['partnership.id', 'partnership.slug', 'partnership.name', 'partnership.la_name', 'partnership.data_version', 'partnership.rag_rule', 'partnership.small_number_threshold', 'membership.role'])
     .where('partnership.slug', '=', slug)
     .executeTakeFirst();
   if (!row) return null;
-  return { partnership: { id: row.id, slug: row.slug, name: row.name, laName: row.la_name }, role: row.role };
+  return {
+    partnership: { id: row.id, slug: row.slug, name: row.name, laName: row.la_name, data_version: row.data_version, rag_rule: row.rag_rule, small_number_threshold: row.small_number_threshold },
+    role: row.role,
+  };
 }
 
 export async function listMemberships(db: Kysely<DB>, userId: string) {
