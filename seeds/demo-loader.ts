@@ -82,6 +82,22 @@ export async function insertPartnershipFromSeed(trx: Transaction<DB>, seed: Demo
           })
           .returning('id')
           .executeTakeFirstOrThrow();
+        if (indicator.authorityValues?.values.length) {
+          const period = parsePeriod(indicator.periodType as PeriodType, indicator.authorityValues.period);
+          await trx
+            .insertInto('indicator_authority_value')
+            .values(
+              indicator.authorityValues.values.map((v) => ({
+                indicator_id: indicatorId,
+                period_position: period.position,
+                period_label: period.label,
+                area_code: String(v.laNumber),
+                area_name: v.areaName,
+                value: v.value,
+              })),
+            )
+            .execute();
+        }
         for (const series of indicator.series) {
           const { id: seriesId } = await trx
             .insertInto('series')

@@ -13,6 +13,7 @@ import { periodFromPosition } from '../../server/analysis/periods.ts';
 import {
   indexLait,
   laitPeriod,
+  areaKind,
   meanOfAvailable,
   MIN_NEIGHBOURS_WITH_VALUE,
   neighboursOf,
@@ -393,6 +394,8 @@ const OUTCOMES: OutcomeSpec[] = [
 
 interface BuildContext {
   index: LaitIndex;
+  /** Every local authority in the extract (not England or the regions), by LA number, for rank and quartile. */
+  authorities: { laNumber: number; areaName: string }[];
   measures: Map<string, LaitMeasure>;
   neighbourSets: StatisticalNeighbourEntry[];
   neighbours: number[];
@@ -526,6 +529,14 @@ function buildLaitIndicator(ctx: BuildContext, spec: LaitSpec): DemoIndicator {
       illustrative: false,
     },
     series,
+    // Every authority's value (or gap) in the latest period, for rank and quartile.
+    authorityValues: {
+      period: label(latest),
+      values: ctx.authorities.flatMap((a) => {
+        const value = areaValue(ctx, spec, a.laNumber, latest);
+        return value === null ? [] : [{ laNumber: a.laNumber, areaName: a.areaName, value }];
+      }),
+    },
   };
   return indicator;
 }
@@ -618,6 +629,9 @@ export function buildCoventrySeed(sources: Pick<LaitSources, 'extractCsv' | 'mea
     neighbourSets,
     neighbours: neighboursOf(neighbourSets, LA_NUMBER),
     region: regionOf(rows, LA_NUMBER),
+    authorities: [...new Map(rows.filter((r) => areaKind(r) === 'authority').map((r) => [r.laNumber, r.areaName])).entries()]
+      .map(([laNumber, areaName]) => ({ laNumber, areaName }))
+      .sort((a, b) => a.laNumber - b.laNumber),
   };
 
   const outcomes: DemoOutcome[] = OUTCOMES.map((outcome) => ({

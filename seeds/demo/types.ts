@@ -39,6 +39,8 @@ export interface DemoIndicator {
   comparisonLabel?: string;
   source: { text: string; url: string | null; licence: string; illustrative: boolean };
   series: DemoSeries[];
+  /** Every local authority's value (for a gap indicator, its gap) in the latest period: for rank and quartile. */
+  authorityValues?: { period: string; values: { laNumber: number; areaName: string; value: number }[] };
 }
 
 export interface DemoPriority {

@@ -6,6 +6,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createApiToken, findUserId } from '../../server/features/accounts/queries.ts';
 import { buildTestApp, form, signIn } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { readDemoSeed } from '../../seeds/demo-loader.ts';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
@@ -61,23 +62,23 @@ t.test('turning the curve on the demo partnership', async (t) => {
     t.match(bad.json().message, /rebase/);
   });
 
-  t.test('rank and quartile among all authorities, where their values are stored', async (t) => {
-    const before = (await api('GET', '/api/v1/partnerships/coventry/indicators/SUSPENSION_RATE/analysis', viewerToken)).json();
-    t.equal(before.rank, null, 'no authority values, no rank');
-    const indicator = await db.selectFrom('indicator').select('id').where('code', '=', 'SUSPENSION_RATE').executeTakeFirstOrThrow();
-    const latest = before.points.filter((p: { value: number | null }) => p.value !== null).at(-1);
-    // Coventry's value among 8 authorities, lower is better: 3 do better, so Coventry ranks 4th of 8, quartile 2.
-    const others = [1, 2, 3, latest.value + 1, latest.value + 2, latest.value + 3, latest.value + 4];
-    await db
-      .insertInto('indicator_authority_value')
-      .values([latest.value, ...others].map((value, i) => ({ indicator_id: indicator.id, period_position: 2023, period_label: '2023/24', area_code: String(300 + i), area_name: `Authority ${i}`, value })))
-      .execute();
-    const after = (await api('GET', '/api/v1/partnerships/coventry/indicators/SUSPENSION_RATE/analysis', viewerToken)).json();
-    t.equal(latest.period, '2023/24');
-    t.match(after.rank, { rank: 4, of: 8, quartile: 2, period: '2023/24' });
+  t.test('rank and quartile among all authorities, from the benchmark library\'s values', async (t) => {
+    const seed = await readDemoSeed();
+    const suspensions = seed.outcomes.flatMap((o) => o.priorities).flatMap((p) => p.indicators).find((i) => i.code === 'SUSPENSION_RATE')!;
+    const all = suspensions.authorityValues!;
+    const coventry = all.values.find((v) => v.laNumber === 331)!.value;
+    // Lower is better: the rank is one more than the number of authorities with a lower rate (ties share a rank).
+    const expectedRank = 1 + all.values.filter((v) => v.value < coventry).length;
+    const res = (await api('GET', '/api/v1/partnerships/coventry/indicators/SUSPENSION_RATE/analysis', viewerToken)).json();
+    t.ok(all.values.length > 140, `${all.values.length} authorities`);
+    t.match(res.rank, { rank: expectedRank, of: all.values.length, period: all.period });
+    t.equal(res.rank.quartile, Math.min(4, Math.floor((4 * (expectedRank - 1)) / (all.values.length - 1)) + 1));
     const viewer = await signIn(app, 'viewer@demo.example');
     const page = await app.inject({ method: 'GET', url: '/p/coventry/indicators/SUSPENSION_RATE', headers: { cookie: viewer.cookie } });
-    t.match(text(page.body), /Rank among authorities 4 of 8 \(best first\), quartile 2/);
+    t.match(text(page.body), new RegExp(`Rank among authorities ${expectedRank} of ${all.values.length} \\(best first\\), quartile ${res.rank.quartile}`));
+    // For a gap indicator the authorities are ranked by their gaps, and a smaller gap ranks higher.
+    const gap = (await api('GET', '/api/v1/partnerships/coventry/indicators/KS4_ATT8_DISADV_GAP/analysis', viewerToken)).json();
+    t.equal(gap.rank.order, 'best_first');
   });
 
   t.test('agreeing a baseline through the API makes a new version; old ones stay readable', async (t) => {
