@@ -5,7 +5,7 @@ import type { ManualPoint } from '../../db/schema-analysis.ts';
 
 // Every query about agreed baselines. Scoped by partnership through the indicator.
 
-const baselineColumns = [
+export const baselineColumns = [
   'baseline.id',
   'baseline.indicator_id',
   'baseline.version',

@@ -1,3 +1,4 @@
+import { baselineColumns } from '../analysis/queries.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { FigureJson } from '../../db/schema-data.ts';
@@ -318,20 +319,7 @@ export async function listAllBaselines(db: Kysely<DB>, partnershipId: string) {
   return db
     .selectFrom('baseline')
     .innerJoin('indicator', 'indicator.id', 'baseline.indicator_id')
-    .select([
-      'baseline.id',
-      'baseline.indicator_id',
-      'baseline.version',
-      'baseline.baseline_position',
-      'baseline.baseline_label',
-      'baseline.history_window',
-      'baseline.method',
-      'baseline.fit',
-      'baseline.manual_points',
-      'baseline.note',
-      'baseline.agreed_by_name',
-      'baseline.agreed_at',
-    ])
+    .select(baselineColumns)
     .where('indicator.partnership_id', '=', partnershipId)
     .orderBy('baseline.indicator_id')
     .orderBy('baseline.version')

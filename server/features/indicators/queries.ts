@@ -3,7 +3,8 @@ import type { DB, SeriesRole } from '../../db/schema.ts';
 
 // Every query about indicators, their series and observations. All are scoped by partnership id.
 
-const indicatorColumns = [
+/** The columns every indicator view reads: one list, shared by the features that show indicators. */
+export const indicatorColumns = [
   'indicator.id',
   'indicator.priority_id',
   'indicator.code',

@@ -1,3 +1,4 @@
+import { indicatorColumns } from '../indicators/queries.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, IndicatorKind, Polarity, Unit } from '../../db/schema.ts';
 import type { MeasureKind } from '../../db/schema-stories.ts';
@@ -97,28 +98,7 @@ async function replacePriorities(trx: Transaction<DB>, partnershipId: string, pr
 }
 
 // The columns the indicator pages read, so a measure goes through the same chart model as any indicator.
-const measureColumns = [
-  'indicator.id',
-  'indicator.priority_id',
-  'indicator.code',
-  'indicator.title',
-  'indicator.definition',
-  'indicator.unit',
-  'indicator.rate_base',
-  'indicator.decimals',
-  'indicator.polarity',
-  'indicator.period_type',
-  'indicator.kind',
-  'indicator.rank',
-  'indicator.focus_label',
-  'indicator.comparison_label',
-  'indicator.source_text',
-  'indicator.source_url',
-  'indicator.licence',
-  'indicator.illustrative',
-  'indicator.position',
-  'indicator.measure_kind',
-] as const;
+const measureColumns = [...indicatorColumns, 'indicator.measure_kind'] as const;
 
 /** A programme's measures with their series and observations: three queries, whatever the number of measures. */
 export async function listMeasures(db: Kysely<DB>, partnershipId: string, programmeId: string) {
