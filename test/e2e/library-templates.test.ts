@@ -24,7 +24,7 @@ t.test('Wakefield from the Wakefield OBA template', { skip: unavailable }, async
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`${m.text()} ${m.location().url}`));
 
   await page.goto(`${address}/p/wakefield`);
   await page.fill('#email', 'manager@demo.example');
