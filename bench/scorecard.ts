@@ -127,8 +127,11 @@ if (engineUrl) {
 
 console.log(`Preparing ${INDICATORS} indicators × ${PERIODS} periods on ${engineUrl ? 'PostgreSQL' : 'PGlite'}…`);
 const { session, token } = await prepareDatabase({ databaseUrl, dataDir });
-// For profiling: keep the prepared embedded database and stop here.
-if (process.env.BENCH_PREPARE_ONLY) process.exit(0);
+// For profiling: keep the prepared database, say how to reach it, and stop here.
+if (process.env.BENCH_PREPARE_ONLY) {
+  console.log(JSON.stringify({ databaseUrl, dataDir, session, token }));
+  process.exit(0);
+}
 const servers: ChildProcess[] = [];
 try {
   const app = await start(['--import', 'tsx', 'server/main.ts'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO: 'false', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', DATA_DIR: dataDir! }) });

@@ -163,6 +163,16 @@ t.test('turning the curve on the demo partnership', async (t) => {
     const worse = list.filter((i) => i.status.code === 'worse').length;
     t.match(text(res.body), new RegExp(`${turned} of ${list.length} curves turned; \\d+ turning; ${worse} worse than baseline`));
     for (const i of list) t.match(res.body, new RegExp(`data-code="${i.code}"[\\s\\S]*?data-status="${i.status.code}"`), `${i.code} shows its status`);
+    // The table is cached and spliced into each visitor's own page: one whole document, nothing of the splice left.
+    t.match(res.headers['content-type'], /^text\/html; charset=utf-8/);
+    t.equal(Number(res.headers['content-length']), Buffer.byteLength(res.body), 'the length sent is the length of the page');
+    t.notMatch(res.body, /<!--fragment:/);
+    t.match(res.body, /^<!DOCTYPE html>[\s\S]*Which curves turned\?[\s\S]*<table[\s\S]*data-code="[\s\S]*<\/table>[\s\S]*<\/html>\s*$/i);
+    const officer = await signIn(app, 'officer@demo.example');
+    const again = await app.inject({ method: 'GET', url: '/p/coventry/scorecard', headers: { cookie: officer.cookie } });
+    t.match(again.body, /Olu Officer/, 'a second visitor gets the cached table in a page of their own');
+    t.notMatch(again.body, /Vic Viewer/);
+    t.match(res.body, /Vic Viewer/);
     const filtered = await app.inject({ method: 'GET', url: '/p/coventry/scorecard?status=worse', headers: { cookie: viewer.cookie } });
     t.equal((filtered.body.match(/data-code="/g) ?? []).length, worse);
     const csv = await app.inject({ method: 'GET', url: '/p/coventry/scorecard.csv?status=worse', headers: { cookie: viewer.cookie } });

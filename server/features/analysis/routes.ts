@@ -138,21 +138,25 @@ export default async function analysisRoutes(app: FastifyInstance) {
         analysePartnershipCached(app, partnership, threshold),
       ]);
       const data = { partnership, outcomes, priorities, filters, ...scorecardRows(analysed, outcomes, priorities, filters) };
-      const tableHtml = await app.view('analysis/scorecard-table', { ...data, statusLabels: STATUS });
-      return { ...data, tableHtml };
+      const table = Buffer.from(await app.view('analysis/scorecard-table', { ...data, statusLabels: STATUS }));
+      return { ...data, table };
     });
   }
 
   app.get('/p/:slug/scorecard', { config: { access: 'viewer' } }, async (request, reply) => {
-    const data = await loadScorecard(request);
-    return reply.view('analysis/scorecard', {
-      pageTitle: 'Scorecard: which curves turned',
-      ...data,
-      statusLabels: STATUS,
-      statusOrder: STATUS_ORDER,
-      ragLegend: describeRagRule(data.partnership.rag_rule),
-      query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
-    });
+    const { table, ...data } = await loadScorecard(request);
+    return reply.viewWithFragments(
+      'analysis/scorecard',
+      {
+        pageTitle: 'Scorecard: which curves turned',
+        ...data,
+        statusLabels: STATUS,
+        statusOrder: STATUS_ORDER,
+        ragLegend: describeRagRule(data.partnership.rag_rule),
+        query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
+      },
+      { table },
+    );
   });
 
   app.get('/p/:slug/scorecard.csv', { config: { access: 'viewer' } }, async (request, reply) => {
