@@ -2,15 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.ts';
-import {
-  findPartnershipAccess,
-  findUserByApiToken,
-  findUserBySession,
-  getOrCreateSecret,
-  noteTokenUse,
-  type Caller,
-  type PartnershipAccess,
-} from '../features/auth/queries.ts';
+import { findSessionCaller, findTokenCaller, getOrCreateSecret, noteTokenUse, type Caller, type PartnershipAccess } from '../features/auth/queries.ts';
 import { randomToken } from '../features/auth/passwords.ts';
 import { HttpError } from '../http-errors.ts';
 import { isApiRequest, sendError } from './errors.ts';
@@ -65,7 +57,12 @@ export default fp(
       if (!access && request.is404) return;
       if (!access) throw new HttpError(500, 'route has no access rule');
 
-      request.caller = await identifyCaller(app, request);
+      // A partnership route's partnership and the caller's role in it come with the caller, in the same query.
+      const needsPartnership = access !== 'public' && access !== 'signed_in' && access !== 'site_admin';
+      const slug = needsPartnership ? ((request.params as { slug?: string }).slug ?? null) : null;
+      if (needsPartnership && !slug) throw new HttpError(500, 'a partnership route without :slug');
+      const identified = await identifyCaller(app, request, slug);
+      request.caller = identified?.caller ?? null;
       if (access === 'public') return;
       if (!request.caller) {
         if (isApiRequest(request)) throw new HttpError(401, 'Sign in or send a valid API token', 'unauthorised');
@@ -80,9 +77,7 @@ export default fp(
         if (!request.caller.user.isSiteAdmin) throw new HttpError(403, 'Only a site administrator can do this');
         return;
       }
-      const slug = (request.params as { slug?: string }).slug;
-      if (!slug) throw new HttpError(500, 'a partnership route without :slug');
-      const found = await findPartnershipAccess(app.db, slug, request.caller.user.id);
+      const found = identified!.access;
       // Not a member looks exactly like no such partnership: one partnership cannot even learn another's slug.
       if (!found || !found.role) throw new HttpError(404, 'Page not found');
       if (!roleAtLeast(found.role, access)) {
@@ -115,20 +110,20 @@ declare module 'fastify' {
   }
 }
 
-async function identifyCaller(app: FastifyInstance, request: FastifyRequest): Promise<Caller | null> {
+async function identifyCaller(app: FastifyInstance, request: FastifyRequest, slug: string | null): Promise<{ caller: Caller; access: PartnershipAccess | null } | null> {
   const authorization = request.headers.authorization;
   if (authorization && isApiRequest(request)) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new HttpError(401, 'The Authorization header must be "Bearer <token>"', 'unauthorised');
-    const found = await findUserByApiToken(app.db, match[1]!);
+    const found = await findTokenCaller(app.db, match[1]!, slug);
     if (!found) throw new HttpError(401, 'The API token is not valid or has been revoked', 'unauthorised');
-    await noteTokenUse(app.db, found.tokenId, found.user.id, request.ip);
-    return { user: found.user, via: 'token', canWrite: found.canWrite, tokenId: found.tokenId };
+    await noteTokenUse(app.db, found.tokenId, found.user.id, request.ip, found.lastUsedAt);
+    return { caller: { user: found.user, via: 'token', canWrite: found.canWrite, tokenId: found.tokenId }, access: found.access };
   }
   const sessionToken = request.cookies[SESSION_COOKIE];
   if (!sessionToken) return null;
-  const user = await findUserBySession(app.db, sessionToken);
-  return user ? { user, via: 'session', canWrite: true, sessionToken } : null;
+  const found = await findSessionCaller(app.db, sessionToken, slug);
+  return found && { caller: { user: found.user, via: 'session', canWrite: true, sessionToken }, access: found.access };
 }
 
 /** The value a CSRF token is bound to: the session, or for a signed-out visitor (the sign-in form) a random cookie. */

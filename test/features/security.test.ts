@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { insertPartnershipFromSeed, readDemoSeed } from '../../seeds/demo-loader.ts';
@@ -151,6 +152,22 @@ t.test('sign-in, sessions, CSRF, rate limits and tokens', async (t) => {
     t.same(Object.keys(after.json()).sort(), ['error', 'message', 'requestId']);
     const used = await db.selectFrom('security_event').select('kind').where('kind', '=', 'token_used').execute();
     t.ok(used.length >= 1, 'token use is in the audit log');
+  });
+
+  t.test("a token's use is noted at most once a minute", async (t) => {
+    const userId = (await findUserId(db, 'viewer@demo.example'))!;
+    const token = await createApiToken(db, userId, 'minute', false);
+    const uses = async () =>
+      (await db.selectFrom('security_event').select('detail').where('kind', '=', 'token_used').execute()).filter((e) => (e.detail as { tokenId?: string }).tokenId === token.id).length;
+    const call = async () => t.equal((await app.inject({ method: 'GET', url: '/api/v1/partnerships/coventry/indicators', headers: { authorization: `Bearer ${token.token}` } })).statusCode, 200);
+    await call();
+    await call();
+    t.equal(await uses(), 1, 'two calls within the minute: one entry');
+    await db.updateTable('api_token').set({ last_used_at: sql<Date>`now() - interval '2 minutes'` as any }).where('id', '=', token.id).execute();
+    await call();
+    t.equal(await uses(), 2, 'a call a minute later is noted again');
+    const row = await db.selectFrom('api_token').select(sql<boolean>`last_used_at > now() - interval '1 minute'`.as('recent')).where('id', '=', token.id).executeTakeFirstOrThrow();
+    t.ok(row.recent, 'and the time of last use moves');
   });
 
   t.test('a set-password link works once, and not after it expires', async (t) => {

@@ -27,15 +27,7 @@ const toCurrentUser = (row: { id: string; email: string; name: string; is_site_a
 });
 
 export async function findUserBySession(db: Kysely<DB>, sessionToken: string): Promise<CurrentUser | null> {
-  const row = await db
-    .selectFrom('user_session')
-    .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
-    .select([...userColumns, 'user_session.last_seen_at'])
-    .where('user_session.id_hash', '=', sha256(sessionToken))
-    .where('user_session.expires_at', '>', sql<Date>`now()`)
-    .executeTakeFirst();
-  if (!row) return null;
-  return toCurrentUser(row);
+  return (await findSessionCaller(db, sessionToken, null))?.user ?? null;
 }
 
 export async function createSession(db: Kysely<DB>, userId: string, hours: number): Promise<string> {
@@ -59,22 +51,17 @@ export async function deleteOtherSessions(db: Kysely<DB>, userId: string, keepTo
 }
 
 export async function findUserByApiToken(db: Kysely<DB>, token: string) {
-  const row = await db
-    .selectFrom('api_token')
-    .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
-    .select([...userColumns, 'api_token.id as token_id', 'api_token.can_write', 'api_token.last_used_at'])
-    .where('api_token.token_hash', '=', sha256(token))
-    .where('api_token.revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) return null;
-  return { user: toCurrentUser(row), tokenId: row.token_id, canWrite: row.can_write };
+  const found = await findTokenCaller(db, token, null);
+  return found && { user: found.user, tokenId: found.tokenId, canWrite: found.canWrite };
 }
 
 /**
  * Records that a token was used, at most once a minute per token: a full log of every API call would be a write per
  * request, and the minute is enough to answer "was this token used, and when".
  */
-export async function noteTokenUse(db: Kysely<DB>, tokenId: string, userId: string, address: string): Promise<void> {
+export async function noteTokenUse(db: Kysely<DB>, tokenId: string, userId: string, address: string, lastUsedAt?: Date | null): Promise<void> {
+  // Read with the token: used within the minute, so nothing to write (the update below still settles races).
+  if (lastUsedAt && Date.now() - new Date(lastUsedAt).getTime() < 55_000) return;
   const updated = await db
     .updateTable('api_token')
     .set({ last_used_at: sql<Date>`now()` as any })
@@ -133,19 +120,75 @@ export interface PartnershipAccess {
   role: Role | null;
 }
 
-/** The partnership named in a URL and the caller's role in it, in one query. */
-export async function findPartnershipAccess(db: Kysely<DB>, slug: string, userId: string): Promise<PartnershipAccess | null> {
+const partnershipColumns = [
+  'partnership.id as partnership_id',
+  'partnership.slug as partnership_slug',
+  'partnership.name as partnership_name',
+  'partnership.la_name as partnership_la_name',
+  'partnership.data_version as partnership_data_version',
+  'partnership.rag_rule as partnership_rag_rule',
+  'partnership.small_number_threshold as partnership_small_number_threshold',
+  'membership.role as membership_role',
+] as const;
+
+type PartnershipRow = {
+  partnership_id: string | null;
+  partnership_slug: string | null;
+  partnership_name: string | null;
+  partnership_la_name: string | null;
+  partnership_data_version: string | null;
+  partnership_rag_rule: RagRule | null;
+  partnership_small_number_threshold: number | null;
+  membership_role: Role | null;
+};
+
+function toAccess(row: PartnershipRow): PartnershipAccess | null {
+  if (row.partnership_id === null) return null;
+  return {
+    partnership: {
+      id: row.partnership_id,
+      slug: row.partnership_slug!,
+      name: row.partnership_name!,
+      laName: row.partnership_la_name,
+      data_version: row.partnership_data_version!,
+      rag_rule: row.partnership_rag_rule!,
+      small_number_threshold: row.partnership_small_number_threshold,
+    },
+    role: row.membership_role,
+  };
+}
+
+/**
+ * Who a session belongs to and, when a partnership route names one by `slug`, that partnership and the user's role
+ * in it: what every signed-in request needs, in one query. `access` is null when no partnership has the slug.
+ */
+export async function findSessionCaller(db: Kysely<DB>, sessionToken: string, slug: string | null): Promise<{ user: CurrentUser; access: PartnershipAccess | null } | null> {
   const row = await db
-    .selectFrom('partnership')
-    .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').on('membership.user_id', '=', userId))
-    .select(['partnership.id', 'partnership.slug', 'partnership.name', 'partnership.la_name', 'partnership.data_version', 'partnership.rag_rule', 'partnership.small_number_threshold', 'membership.role'])
-    .where('partnership.slug', '=', slug)
+    .selectFrom('user_session')
+    .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
+    .leftJoin('partnership', (join) => join.on('partnership.slug', '=', slug ?? ''))
+    .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').onRef('membership.user_id', '=', 'app_user.id'))
+    .select([...userColumns, ...partnershipColumns])
+    .where('user_session.id_hash', '=', sha256(sessionToken))
+    .where('user_session.expires_at', '>', sql<Date>`now()`)
     .executeTakeFirst();
   if (!row) return null;
-  return {
-    partnership: { id: row.id, slug: row.slug, name: row.name, laName: row.la_name, data_version: row.data_version, rag_rule: row.rag_rule, small_number_threshold: row.small_number_threshold },
-    role: row.role,
-  };
+  return { user: toCurrentUser(row), access: slug === null ? null : toAccess(row) };
+}
+
+/** The same for an API token that has not been revoked, with what the token may do and when it was last used. */
+export async function findTokenCaller(db: Kysely<DB>, token: string, slug: string | null) {
+  const row = await db
+    .selectFrom('api_token')
+    .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
+    .leftJoin('partnership', (join) => join.on('partnership.slug', '=', slug ?? ''))
+    .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').onRef('membership.user_id', '=', 'app_user.id'))
+    .select([...userColumns, 'api_token.id as token_id', 'api_token.can_write', 'api_token.last_used_at', ...partnershipColumns])
+    .where('api_token.token_hash', '=', sha256(token))
+    .where('api_token.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { user: toCurrentUser(row), tokenId: row.token_id, canWrite: row.can_write, lastUsedAt: row.last_used_at, access: slug === null ? null : toAccess(row) };
 }
 
 export async function listMemberships(db: Kysely<DB>, userId: string) {
