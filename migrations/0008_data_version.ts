@@ -17,29 +17,34 @@ const TABLES: { table: string; partnership: (rows: string) => string }[] = [
 
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table partnership add column data_version bigint not null default 0`.execute(db);
-  for (const { table, partnership } of TABLES) {
-    for (const [op, rows] of [['insert', 'new_rows'], ['update', 'new_rows'], ['delete', 'old_rows']] as const) {
-      const fn = `bump_data_version_${table}_${op}`;
-      await sql
-        .raw(
-          `create function ${fn}() returns trigger language plpgsql as $$ begin
-             update partnership set data_version = data_version + 1 where id in (${partnership(rows)});
-             return null;
-           end $$`,
-        )
-        .execute(db);
-      const transition = op === 'delete' ? 'old table as old_rows' : 'new table as new_rows';
-      await sql.raw(`create trigger ${fn} after ${op} on ${table} referencing ${transition} for each statement execute function ${fn}()`).execute(db);
-    }
+  for (const { table, partnership } of TABLES) await addVersionTriggers(db, table, partnership);
+}
+
+/** Triggers that bump the data version of the partnerships a statement on `table` touched (also used by later migrations). */
+export async function addVersionTriggers(db: Kysely<any>, table: string, partnership: (rows: string) => string): Promise<void> {
+  for (const [op, rows] of [['insert', 'new_rows'], ['update', 'new_rows'], ['delete', 'old_rows']] as const) {
+    const fn = `bump_data_version_${table}_${op}`;
+    await sql
+      .raw(
+        `create function ${fn}() returns trigger language plpgsql as $$ begin
+           update partnership set data_version = data_version + 1 where id in (${partnership(rows)});
+           return null;
+         end $$`,
+      )
+      .execute(db);
+    const transition = op === 'delete' ? 'old table as old_rows' : 'new table as new_rows';
+    await sql.raw(`create trigger ${fn} after ${op} on ${table} referencing ${transition} for each statement execute function ${fn}()`).execute(db);
+  }
+}
+
+export async function dropVersionTriggers(db: Kysely<any>, table: string): Promise<void> {
+  for (const op of ['insert', 'update', 'delete']) {
+    await sql.raw(`drop trigger if exists bump_data_version_${table}_${op} on ${table}`).execute(db);
+    await sql.raw(`drop function if exists bump_data_version_${table}_${op}()`).execute(db);
   }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const { table } of TABLES) {
-    for (const op of ['insert', 'update', 'delete']) {
-      await sql.raw(`drop trigger if exists bump_data_version_${table}_${op} on ${table}`).execute(db);
-      await sql.raw(`drop function if exists bump_data_version_${table}_${op}()`).execute(db);
-    }
-  }
+  for (const { table } of TABLES) await dropVersionTriggers(db, table);
   await sql`alter table partnership drop column if exists data_version`.execute(db);
 }

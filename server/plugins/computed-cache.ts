@@ -33,13 +33,17 @@ export class ComputedCache {
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Whole-partnership results (every indicator analysed, the scorecard): large, so few are kept. */
     computed: ComputedCache;
+    /** One indicator's results (the analysis API): small, so many are kept, apart so they never push out the large. */
+    computedPerIndicator: ComputedCache;
   }
 }
 
 export default fp(
   async function computedCache(app: FastifyInstance) {
     app.decorate('computed', new ComputedCache(40));
+    app.decorate('computedPerIndicator', new ComputedCache(2000));
   },
   { name: 'computed-cache' },
 );

@@ -239,6 +239,14 @@ t.test('computed pages are cached by data version: a change on any instance show
   const home = async (app: typeof first) => text((await app.inject({ method: 'GET', url: '/p/coventry', headers: { cookie: viewer.cookie } })).body);
   t.match(await scorecard(first), /2024\/25 20\.23%/, 'persistent absence as seeded');
   t.match(await home(first), /2024\/25 20\.23%/);
+  const viewerToken = (await createApiToken(database.db, (await findUserId(database.db, 'viewer@demo.example'))!, 'ro', false)).token;
+  const apiGet = async (app: typeof first, url: string) => (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${viewerToken}` } })).json();
+  const analysisUrl = '/api/v1/partnerships/coventry/indicators/PERSISTENT_ABSENCE/analysis';
+  const latestOf = (analysis: { points: { period: string; value: number | null }[] }) => analysis.points.filter((p) => p.value !== null).at(-1);
+  const listed = async (app: typeof first) => (await apiGet(app, '/api/v1/partnerships/coventry/indicators')).indicators.find((i: { code: string }) => i.code === 'PERSISTENT_ABSENCE').latest;
+  t.match(latestOf(await apiGet(first, analysisUrl)), { period: '2024/25', value: 20.23 }, 'the analysis API as seeded');
+  t.equal((await listed(first)).value, 20.23);
+  t.ok((await apiGet(first, analysisUrl)).rank, 'the indicator is ranked among authorities');
 
   // An officer on the other instance corrects the figure through the API.
   const officerId = (await findUserId(database.db, 'officer@demo.example'))!;
@@ -253,4 +261,14 @@ t.test('computed pages are cached by data version: a change on any instance show
   t.match(await scorecard(first), /2024\/25 19\.50%/, 'the first instance shows the new figure, not its cached page');
   t.match(await home(first), /2024\/25 19\.50%/);
   t.equal(first.computed.size > 0, true, 'results are cached');
+  t.match(latestOf(await apiGet(first, analysisUrl)), { period: '2024/25', value: 19.5 }, 'and so does its analysis API');
+  t.equal((await listed(first)).value, 19.5, 'and its list of indicators');
+  t.ok(first.computedPerIndicator.size > 0, 'the analysis API is cached');
+
+  // A LAIT import that changes only other authorities' figures still reaches a cached analysis: every authority
+  // but ours moves well below our figure, so our rank among them changes.
+  const rankBefore = (await apiGet(first, analysisUrl)).rank;
+  await sql`update indicator_authority_value set value = 1 where indicator_id = (select id from indicator where code = 'PERSISTENT_ABSENCE') and period_position = ${rankBefore.position}`.execute(database.db);
+  const rankAfter = (await apiGet(first, analysisUrl)).rank;
+  t.not(rankAfter.rank, rankBefore.rank, `the rank moves (${rankBefore.rank} of ${rankBefore.of} → ${rankAfter.rank} of ${rankAfter.of})`);
 });

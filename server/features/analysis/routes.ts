@@ -8,7 +8,7 @@ import { HttpError, notFound } from '../../http-errors.ts';
 import * as format from '../../format.ts';
 import { measuredSeries } from '../indicators/measure.ts';
 import { findIndicatorByCode, listObservationsForIndicator, type IndicatorDetail } from '../indicators/queries.ts';
-import { findPartnership, listOutcomes, listPriorities } from '../partnerships/queries.ts';
+import { listOutcomes, listPriorities } from '../partnerships/queries.ts';
 import { STATUS, STATUS_ORDER } from './labels.ts';
 import { analysisQuery, spcSettingsFrom } from './options.ts';
 import { findBaseline, latestAuthorityValues, listBaselineVersions } from './queries.ts';
@@ -168,9 +168,16 @@ export default async function analysisRoutes(app: FastifyInstance) {
   });
 
   // ---- JSON API ---------------------------------------------------------------------------------------------------
-  app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request) => {
+  app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request, reply) => {
     const partnership = request.access!.partnership;
-    const analysed = await analysePartnershipCached(app, partnership, thresholdFor(request.access!.role, partnership));
+    const threshold = thresholdFor(request.access!.role, partnership);
+    const key = `indicators-api:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, threshold])}`;
+    const json = await app.computed.get(key, async () => Buffer.from(JSON.stringify(await indicatorsJson(partnership, threshold))));
+    return reply.type('application/json; charset=utf-8').send(json);
+  });
+
+  async function indicatorsJson(partnership: NonNullable<FastifyRequest['access']>['partnership'], threshold: number | null) {
+    const analysed = await analysePartnershipCached(app, partnership, threshold);
     return {
       partnership: { slug: partnership.slug, name: partnership.name },
       indicators: analysed.map(({ indicator, observations, analysis }) => {
@@ -187,7 +194,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
         };
       }),
     };
-  });
+  }
 
   const baselineBody = z.object({
     period: z.string().min(1).max(20),
@@ -210,20 +217,31 @@ export default async function analysisRoutes(app: FastifyInstance) {
     return reply.code(201).send({ baseline: baselineJson(result.baseline) });
   });
 
-  app.get('/api/v1/partnerships/:slug/indicators/:code/analysis', { config: { access: 'viewer' } }, async (request) => {
-    const indicator = await indicatorOr404(app, request);
+  app.get('/api/v1/partnerships/:slug/indicators/:code/analysis', { config: { access: 'viewer' } }, async (request, reply) => {
+    const params = codeParams.safeParse(request.params);
+    if (!params.success) throw notFound();
     const query = analysisQuery.safeParse(request.query);
     if (!query.success) throw new HttpError(400, `${query.error.issues[0]!.path.join('.')}: ${query.error.issues[0]!.message}`, 'bad_request');
-    const { settings, problems } = spcSettingsFrom(query.data, indicator.period_type as PeriodType);
+    const partnership = request.access!.partnership;
+    const threshold = thresholdFor(request.access!.role, partnership);
+    // Everything the answer depends on is in the key; the data version moves with any change to the data.
+    const key = `analysis-api:${partnership.id}:${partnership.data_version}:${JSON.stringify([params.data.code, partnership.rag_rule, threshold, query.data])}`;
+    const json = await app.computedPerIndicator.get(key, async () => Buffer.from(JSON.stringify(await indicatorAnalysisJson(request, query.data, threshold))));
+    return reply.type('application/json; charset=utf-8').send(json);
+  });
+
+  async function indicatorAnalysisJson(request: FastifyRequest, options: z.infer<typeof analysisQuery>, threshold: number | null) {
+    const indicator = await indicatorOr404(app, request);
+    const { settings, problems } = spcSettingsFrom(options, indicator.period_type as PeriodType);
     if (problems.length) throw new HttpError(400, problems.join('; '), 'bad_request');
-    const [allObservations, baseline, partnership, authorityValues] = await Promise.all([
+    const partnership = request.access!.partnership;
+    const [allObservations, baseline, authorityValues] = await Promise.all([
       listObservationsForIndicator(app.db, indicator.id),
-      findBaseline(app.db, indicator.id, query.data.version ? Number(query.data.version) : undefined),
-      findPartnership(app.db, request.access!.partnership.id),
-      latestAuthorityValues(app.db, request.access!.partnership.id, indicator.id),
+      findBaseline(app.db, indicator.id, options.version ? Number(options.version) : undefined),
+      latestAuthorityValues(app.db, partnership.id, indicator.id),
     ]);
-    const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
-    if (query.data.version && !baseline) throw new HttpError(404, `No baseline version ${query.data.version} for this indicator`, 'not_found');
+    const observations = suppressSmallNumbers(allObservations, indicator.unit, threshold);
+    if (options.version && !baseline) throw new HttpError(404, `No baseline version ${options.version} for this indicator`, 'not_found');
     const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings, authorityValues);
     const measured = measuredSeries(indicator, observations);
     const forecastAt = new Map(analysis.forecastLine.map((p) => [p.position, p]));
@@ -265,7 +283,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
       rank: analysis.rank ? { ...analysis.rank, period: label(analysis.rank.position) } : null,
       rag: analysis.rag ? { ...analysis.rag, period: label(analysis.rag.position) } : null,
     };
-  });
+  }
 }
 
 function baselineJson(b: NonNullable<Awaited<ReturnType<typeof findBaseline>>>) {
