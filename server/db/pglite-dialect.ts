@@ -1,4 +1,6 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { parse, PGlite, protocol, types } from '@electric-sql/pglite';
+
+const { serialize } = protocol;
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -47,6 +49,16 @@ export const pgliteParsers = {
   // postgres.js returns int8 (count(*), sum of ints, bigint) as a string.
   [types.INT8]: (value: string) => value,
 };
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.length;
+  }
+  return whole;
+}
 
 class FifoLock {
   #tail: Promise<void> = Promise.resolve();
@@ -103,24 +115,91 @@ class PGliteDriver implements Driver {
   }
 }
 
+/** The most statements kept prepared, and the largest kept: a many-row insert is used once, so it is not kept. */
+const PREPARED_CAPACITY = 300;
+const PREPARED_MAX_PARAMETERS = 100;
+const PREPARED_MAX_TEXT = 8000;
+
+/** PostgreSQL's answer when a table changed under a prepared statement so that its rows would change shape. */
+const STALE_STATEMENT = '0A000';
+
+interface Prepared {
+  name: string;
+  parameterTypes: number[];
+}
+
+/**
+ * Runs each query as a prepared statement, the way postgres.js does against a server: a statement's text is parsed
+ * and planned once, then each run is one exchange (bind, describe, execute, sync) with the embedded engine. PGlite's
+ * own `query` parses, describes, binds and executes in six exchanges every time, which for a small query costs five
+ * times the work (0.44 ms against 0.07 ms for the caller lookup every request makes). Values are written and rows
+ * read exactly as PGlite's `query` does, with the instance's parsers and serializers.
+ */
 class PGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite;
+  /** Statement text → its prepared statement; least recently used first. */
+  readonly #prepared = new Map<string, Prepared>();
+  #counter = 0;
   constructor(pglite: PGlite) {
     this.#pglite = pglite;
   }
+
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.#pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters], {
-      rowMode: 'object',
-      parsers: pgliteParsers,
-    });
+    let result;
+    try {
+      result = await this.#run(compiledQuery);
+    } catch (error) {
+      if ((error as { code?: string }).code !== STALE_STATEMENT || !this.#prepared.has(compiledQuery.sql)) throw error;
+      await this.#forget(compiledQuery.sql);
+      result = await this.#run(compiledQuery);
+    }
     const affected = result.affectedRows ?? 0;
     const kind = compiledQuery.query?.kind;
     const writes = kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode' || kind === 'MergeQueryNode';
     return {
-      rows: result.rows,
+      rows: result.rows as R[],
       ...(writes || affected > 0 ? { numAffectedRows: BigInt(affected) } : {}),
     };
   }
+
+  async #run(compiledQuery: CompiledQuery) {
+    const statement = await this.#statement(compiledQuery.sql, compiledQuery.parameters.length);
+    const values = compiledQuery.parameters.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serialize = this.#pglite.serializers[statement.parameterTypes[i]!];
+      return serialize ? serialize(value) : String(value);
+    });
+    const messages = await this.#pglite.execProtocolStream(
+      concat(serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()),
+    );
+    return parse.parseResults(messages, this.#pglite.parsers, { rowMode: 'object' })[0] ?? { rows: [], fields: [], affectedRows: 0 };
+  }
+
+  async #statement(text: string, parameterCount: number): Promise<Prepared> {
+    const found = this.#prepared.get(text);
+    if (found) {
+      this.#prepared.delete(text);
+      this.#prepared.set(text, found);
+      return found;
+    }
+    const keep = parameterCount <= PREPARED_MAX_PARAMETERS && text.length <= PREPARED_MAX_TEXT;
+    const name = keep ? `ttc_${++this.#counter}` : '';
+    const messages = await this.#pglite.execProtocolStream(concat(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()));
+    const prepared = { name, parameterTypes: parse.parseDescribeStatementResults(messages) };
+    if (keep) {
+      this.#prepared.set(text, prepared);
+      if (this.#prepared.size > PREPARED_CAPACITY) await this.#forget(this.#prepared.keys().next().value!);
+    }
+    return prepared;
+  }
+
+  async #forget(text: string) {
+    const prepared = this.#prepared.get(text);
+    if (!prepared) return;
+    this.#prepared.delete(text);
+    await this.#pglite.execProtocolStream(concat(serialize.close({ type: 'S', name: prepared.name }), serialize.sync()), { throwOnError: false });
+  }
+
   // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming queries are not supported on the embedded database');

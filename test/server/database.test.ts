@@ -47,6 +47,57 @@ t.test('the same queries behave the same on both engines', async (t) => {
     t.same(results.map((r) => r.rows[0]!.n), Array.from({ length: 200 }, (_, i) => i));
   });
 
+  t.test('values of every kind go in and come back alike, however often a statement runs', async (t) => {
+    await sql`create table value_kinds (id int primary key, n numeric, d double precision, b boolean, j jsonb, at timestamptz, words text[])`.execute(db);
+    t.teardown(() => sql`drop table if exists value_kinds`.execute(db));
+    const at = new Date('2026-03-04T05:06:07.000Z');
+    // The same statement text many times over: it is prepared once and run again and again.
+    for (let id = 1; id <= 12; id++) {
+      await sql`insert into value_kinds values (${id}, ${id / 4}, ${id * 1.5}, ${id % 2 === 0}, ${sql`cast(${{ id, list: [id, 'x'] }} as jsonb)`}, ${at}, ${sql`cast(${`{a${id},"b c"}`} as text[])`})`.execute(db);
+    }
+    const rows = (await sql<{ id: number; n: string; d: number; b: boolean; j: unknown; at: Date; words: string[] }>`select * from value_kinds where id in (${3}, ${4}) order by id`.execute(db)).rows;
+    t.same(rows.map((r) => [r.id, Number(r.n), r.d, r.b, r.j, new Date(r.at).toISOString(), r.words]), [
+      [3, 0.75, 4.5, false, { id: 3, list: [3, 'x'] }, at.toISOString(), ['a3', 'b c']],
+      [4, 1, 6, true, { id: 4, list: [4, 'x'] }, at.toISOString(), ['a4', 'b c']],
+    ]);
+    t.same((await sql<{ n: null }>`select ${null}::int as n`.execute(db)).rows, [{ n: null }], 'a null parameter');
+  });
+
+  t.test('a table changed under a statement run before still answers with its new shape', async (t) => {
+    await sql`create table reshaped (id int primary key, label int)`.execute(db);
+    t.teardown(() => sql`drop table if exists reshaped`.execute(db));
+    await sql`insert into reshaped values (1, 7)`.execute(db);
+    const read = () => db.selectFrom('reshaped' as any).selectAll().where('id', '=', 1).execute();
+    for (let i = 0; i < 7; i++) t.same(await read(), [{ id: 1, label: 7 }]);
+    await sql`alter table reshaped alter column label type text`.execute(db);
+    t.same(await read(), [{ id: 1, label: '7' }], 'the label is text now');
+    await sql`alter table reshaped add column note text default 'n'`.execute(db);
+    t.same(await read(), [{ id: 1, label: '7', note: 'n' }], 'and has a new column');
+  });
+
+  t.test('a failed statement inside a transaction rolls it back; the next statements work', async (t) => {
+    await t.rejects(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('app_setting').values({ key: 'half', value: '1' }).execute();
+        await trx.insertInto('app_setting').values({ key: 'half', value: '2' }).execute();
+      }),
+      { code: '23505' },
+      'a duplicate key, reported with its code',
+    );
+    t.same(await db.selectFrom('app_setting').select('key').where('key', '=', 'half').execute(), [], 'nothing half-written');
+    await db.insertInto('app_setting').values({ key: 'half', value: '3' }).execute();
+    t.same(await db.selectFrom('app_setting').select('value').where('key', '=', 'half').execute(), [{ value: '3' }]);
+  });
+
+  t.test('a statement with hundreds of values runs, as often as needed', async (t) => {
+    for (let round = 0; round < 2; round++) {
+      const rows = Array.from({ length: 300 }, (_, i) => ({ key: `bulk-${round}-${i}`, value: String(i) }));
+      await db.insertInto('app_setting').values(rows).execute();
+    }
+    const count = await db.selectFrom('app_setting').select(({ fn }) => fn.countAll().as('n')).where('key', 'like', 'bulk-%').executeTakeFirstOrThrow();
+    t.equal(count.n, '600');
+  });
+
   t.test('an observation cannot be both a value and a marker, or neither', async (t) => {
     const p = await db.insertInto('partnership').values({ slug: 'x-test', name: 'X' }).returning('id').executeTakeFirstOrThrow();
     const o = await db.insertInto('outcome').values({ partnership_id: p.id, title: 'O' }).returning('id').executeTakeFirstOrThrow();
