@@ -222,6 +222,13 @@ t.test('sign-in, sessions, CSRF, rate limits and tokens', async (t) => {
     t.match(csp, /script-src 'self'(;|$)/);
     t.notMatch(csp, /unsafe-inline|unsafe-eval/);
     t.equal(res.headers['x-content-type-options'], 'nosniff');
+    t.equal(res.headers['referrer-policy'], 'no-referrer');
+    t.notOk(res.headers['strict-transport-security'], 'no HSTS unless served behind a TLS proxy (TRUST_PROXY)');
+    // The same headers on every response, pages that do not exist and API errors included.
+    for (const other of [await app.inject({ method: 'GET', url: '/no/such/page' }), await app.inject({ method: 'GET', url: '/api/v1/me' })]) {
+      t.equal(other.headers['content-security-policy'], res.headers['content-security-policy'], `${other.statusCode}: the same policy`);
+      t.equal(other.headers['x-frame-options'], 'SAMEORIGIN');
+    }
     const cookie = String(res.headers['set-cookie']);
     t.match(cookie, /HttpOnly/);
     t.match(cookie, /SameSite=Lax/);
@@ -257,4 +264,11 @@ t.test('sign-in, sessions, CSRF, rate limits and tokens', async (t) => {
     t.ok(events.some((e) => e.kind === 'sign_in_failed') && events.some((e) => e.kind === 'sign_in_throttled'), 'failures are in the audit log');
   });
 
+});
+
+t.test('behind a TLS proxy (TRUST_PROXY), responses also carry Strict-Transport-Security and cookies are Secure', async (t) => {
+  const { app } = await buildTestApp(t, 'empty', { TRUST_PROXY: '1' });
+  const res = await app.inject({ method: 'GET', url: '/sign-in' });
+  t.match(String(res.headers['strict-transport-security']), /^max-age=\d+/);
+  t.match(String(res.headers['set-cookie']), /Secure/);
 });
