@@ -190,6 +190,8 @@ function latestTarget(target: readonly SeriesPoint[] | undefined, latest: number
 }
 
 function latestGapChange(input: AnalysisInput): IndicatorAnalysis['gap'] {
+  // A gap with no better direction (refused since migration 0010; older rows may remain) cannot be said to narrow.
+  if (input.polarity === 'neutral') return null;
   const both = (input.focus ?? [])
     .map((f) => ({ position: f.position, focus: f.value, comparison: valueAt(input.comparison, f.position) }))
     .filter((p): p is { position: number; focus: number; comparison: number } => typeof p.focus === 'number' && typeof p.comparison === 'number')

@@ -70,3 +70,29 @@ t.test('every change has a description for the page', async (t) => {
   t.match(GAP_CHANGE_DESCRIPTIONS.narrowed_comparison_worsened, /levelling down/);
   t.equal(Object.keys(GAP_CHANGE_DESCRIPTIONS).length, 5);
 });
+
+t.test('a gap indicator with no better direction (written before the database refused one) is analysed without a "why"', async (t) => {
+  const { analyseIndicator } = await import('../../server/analysis/indicator-analysis.ts');
+  const points = (values: number[]) => values.map((value, i) => ({ position: 2019 + i, value }));
+  const focus = points([40, 42, 43, 45]);
+  const comparison = points([60, 61, 61, 62]);
+  const input = {
+    kind: 'gap' as const,
+    unit: 'percentage' as const,
+    measured: focus.map((f, i) => ({ position: f.position, value: comparison[i]!.value - f.value })),
+    focus,
+    comparison,
+    comparators: {},
+    baseline: null,
+    spc: { screen: false },
+    ragRule: { greenWithinPercent: 5, amberIfImproved: true },
+    periodsPerYear: 1,
+    formatValue: String,
+    formatBand: String,
+    formatPeriod: String,
+  };
+  const neutral = analyseIndicator({ ...input, polarity: 'neutral' });
+  t.equal(neutral.gap, null, 'no classification, and no error');
+  t.equal(neutral.status.code, 'no_baseline');
+  t.match(analyseIndicator({ ...input, polarity: 'higher' }).gap, { change: 'narrowed_both_improved' }, 'with a direction, the gap is explained: 18 to 17 points, both groups better');
+});

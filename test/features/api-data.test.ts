@@ -77,7 +77,11 @@ t.test('the JSON API for structure and figures', async (t) => {
     const again = await call('POST', `${base}/indicators`, managerToken, good);
     t.equal(again.statusCode, 409);
     t.match(again.json(), { error: 'conflict', message: /already an indicator ONLINE_HARM_REPORTS/ });
-    const gap = await call('POST', `${base}/indicators`, managerToken, { ...good, code: 'ONLINE_GAP', kind: 'gap', unit: 'percentage', focusLabel: 'Children in care', comparisonLabel: 'All children' });
+    const gapSpec = { ...good, code: 'ONLINE_GAP', kind: 'gap', unit: 'percentage', focusLabel: 'Children in care', comparisonLabel: 'All children' };
+    const neutralGap = await call('POST', `${base}/indicators`, managerToken, gapSpec);
+    t.equal(neutralGap.statusCode, 422, 'a gap needs a better direction');
+    t.match(neutralGap.json().errors, [{ field: 'polarity', message: /must be "higher" or "lower" for a gap indicator/ }]);
+    const gap = await call('POST', `${base}/indicators`, managerToken, { ...gapSpec, polarity: 'lower' });
     t.equal(gap.statusCode, 201);
     const series = await db.selectFrom('series').innerJoin('indicator', 'indicator.id', 'series.indicator_id').select(['series.role', 'series.label']).where('indicator.code', '=', 'ONLINE_GAP').orderBy('series.role').execute();
     t.same(series, [{ role: 'comparison', label: 'All children' }, { role: 'focus', label: 'Children in care' }]);

@@ -60,6 +60,11 @@ t.test('a malformed template is refused with a message naming the file and the f
   );
   const twice = { kind: 'single', code: 'SAME', title: 'X', lead: 'x', unit: 'count', decimals: 0, polarity: 'higher', periodType: 'calendar_year', rank: 'headline' };
   await t.rejects(readTemplateFile(await write('twice.json', { key: 'twice', name: 'Twice', summary: 'x', outcomes: [{ title: 'O', priorities: [{ title: 'P', indicators: [twice, twice] }] }] })), TemplateError);
+  const neutralGap = { ...twice, code: 'GAP', kind: 'gap', unit: 'percentage', polarity: 'neutral', focusLabel: 'Disadvantaged', comparisonLabel: 'Others' };
+  await t.rejects(
+    readTemplateFile(await write('gap.json', { key: 'gap', name: 'Gap', summary: 'x', outcomes: [{ title: 'O', priorities: [{ title: 'P', indicators: [neutralGap] }] }] })),
+    { name: 'TemplateError', message: /gap\.json: GAP is a gap, so its polarity must be higher or lower, not neutral/ },
+  );
   const mine = await readTemplateFile(await write('mine.json', { key: 'mine', name: 'Our own', summary: 'A partnership\'s own template.', outcomes: [{ title: 'O', priorities: [{ title: 'P', indicators: [twice] }] }] }));
   t.equal(mine.name, 'Our own', 'a partnership can add its own template as a file');
 });

@@ -113,5 +113,8 @@ t.test('the same queries behave the same on both engines', async (t) => {
     await t.rejects(db.insertInto('observation').values({ ...base, value: null, marker: null }).execute());
     await db.insertInto('observation').values({ ...base, value: null, marker: 'c' }).execute();
     await t.rejects(db.insertInto('observation').values({ ...base, value: 2, marker: null }).execute(), 'one observation per series and period');
+    const gap = { partnership_id: p.id, priority_id: pr.id, title: 'G', unit: 'percentage' as const, rate_base: null, period_type: 'calendar_year', kind: 'gap' as const, focus_label: 'F', comparison_label: 'C', source_url: null };
+    await t.rejects(db.insertInto('indicator').values({ ...gap, code: 'G1', polarity: 'neutral' }).execute(), { code: '23514' }, 'a gap indicator needs a better direction');
+    await db.insertInto('indicator').values({ ...gap, code: 'G2', polarity: 'lower' }).execute();
   });
 });

@@ -147,6 +147,7 @@ export default async function structureApiRoutes(app: FastifyInstance) {
     if (input.unit === 'rate' && !input.rateBase) problems.push({ field: 'rateBase', message: 'is required for a rate (per 1,000: 1000)' });
     if (input.unit !== 'rate' && input.rateBase) problems.push({ field: 'rateBase', message: 'is only for a rate' });
     if (input.kind !== 'gap' && (input.focusLabel || input.comparisonLabel)) problems.push({ field: input.focusLabel ? 'focusLabel' : 'comparisonLabel', message: 'is only for a gap indicator' });
+    if (input.kind === 'gap' && input.polarity === 'neutral') problems.push({ field: 'polarity', message: 'must be "higher" or "lower" for a gap indicator: the gap is how far the focus group is behind, which needs a better direction' });
     if (problems.length) return sendInvalid(reply, problems);
     if (await indicatorCodeTaken(app.db, partnershipId, input.code)) {
       return reply.code(409).send({ error: 'conflict', message: `code: there is already an indicator ${input.code} in this partnership`, errors: [{ field: 'code', message: 'is already used' }], requestId: request.id });

@@ -129,6 +129,7 @@ function checkCodes(template: TemplateFile, file: string): void {
       for (const i of priority.indicators) {
         const benchmark = i.kind === 'single' ? [i.measure] : [i.focus, i.comparison];
         if (i.kind === 'gap' && (!i.focus) !== (!i.comparison)) throw new TemplateError(`${file}: ${i.code} names only one of focus and comparison`);
+        if (i.kind === 'gap' && i.polarity === 'neutral') throw new TemplateError(`${file}: ${i.code} is a gap, so its polarity must be higher or lower, not neutral`);
         if (benchmark.some(Boolean) && i.rank === 'data_development') throw new TemplateError(`${file}: ${i.code} has benchmark data, so it is not on the data development agenda`);
       }
     }
