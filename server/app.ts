@@ -113,7 +113,7 @@ export async function buildApp({ config, database }: AppOptions) {
   });
   await app.register(cookie);
   await app.register(formbody);
-  await app.register(auth, { secureCookies: config.trustProxy !== false });
+  await app.register(auth, { secureCookies: config.trustProxy !== false, idleMinutes: config.SESSION_IDLE_MINUTES });
   await app.register(views);
   await app.register(extensions);
   await app.register(assets);

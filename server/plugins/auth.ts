@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.ts';
-import { findSessionCaller, findTokenCaller, getOrCreateSecret, noteTokenUse, type Caller, type PartnershipAccess } from '../features/auth/queries.ts';
+import { findSessionCaller, findTokenCaller, getOrCreateSecret, noteSessionUse, noteTokenUse, type Caller, type PartnershipAccess } from '../features/auth/queries.ts';
 import { randomToken } from '../features/auth/passwords.ts';
 import { HttpError } from '../http-errors.ts';
 import { isApiRequest, sendError } from './errors.ts';
@@ -36,6 +36,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthOptions {
   secureCookies: boolean;
+  /** A session unused for longer than this is over. */
+  idleMinutes: number;
 }
 
 export default fp(
@@ -61,7 +63,7 @@ export default fp(
       const needsPartnership = access !== 'public' && access !== 'signed_in' && access !== 'site_admin';
       const slug = needsPartnership ? ((request.params as { slug?: string }).slug ?? null) : null;
       if (needsPartnership && !slug) throw new HttpError(500, 'a partnership route without :slug');
-      const identified = await identifyCaller(app, request, slug);
+      const identified = await identifyCaller(app, request, slug, options.idleMinutes);
       request.caller = identified?.caller ?? null;
       if (access === 'public') return;
       if (!request.caller) {
@@ -110,19 +112,20 @@ declare module 'fastify' {
   }
 }
 
-async function identifyCaller(app: FastifyInstance, request: FastifyRequest, slug: string | null): Promise<{ caller: Caller; access: PartnershipAccess | null } | null> {
+async function identifyCaller(app: FastifyInstance, request: FastifyRequest, slug: string | null, idleMinutes: number): Promise<{ caller: Caller; access: PartnershipAccess | null } | null> {
   const authorization = request.headers.authorization;
   if (authorization && isApiRequest(request)) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new HttpError(401, 'The Authorization header must be "Bearer <token>"', 'unauthorised');
     const found = await findTokenCaller(app.db, match[1]!, slug);
     if (!found) throw new HttpError(401, 'The API token is not valid or has been revoked', 'unauthorised');
-    await noteTokenUse(app.db, found.tokenId, found.user.id, request.ip, found.lastUsedAt);
+    if (found.unusedForAMinute) await noteTokenUse(app.db, found.tokenId, found.user.id, request.ip);
     return { caller: { user: found.user, via: 'token', canWrite: found.canWrite, tokenId: found.tokenId }, access: found.access };
   }
   const sessionToken = request.cookies[SESSION_COOKIE];
   if (!sessionToken) return null;
-  const found = await findSessionCaller(app.db, sessionToken, slug);
+  const found = await findSessionCaller(app.db, sessionToken, slug, idleMinutes);
+  if (found?.unusedForAMinute) await noteSessionUse(app.db, sessionToken);
   return found && { caller: { user: found.user, via: 'session', canWrite: true, sessionToken }, access: found.access };
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import t from 'tap';
 import { insertPartnershipFromSeed, readDemoSeed } from '../../seeds/demo-loader.ts';
 import { createApiToken, findUserId } from '../../server/features/accounts/queries.ts';
@@ -152,6 +152,23 @@ t.test('sign-in, sessions, CSRF, rate limits and tokens', async (t) => {
     t.same(Object.keys(after.json()).sort(), ['error', 'message', 'requestId']);
     const used = await db.selectFrom('security_event').select('kind').where('kind', '=', 'token_used').execute();
     t.ok(used.length >= 1, 'token use is in the audit log');
+  });
+
+  t.test('a sign-in left unused for SESSION_IDLE_MINUTES ends; one in use carries on', async (t) => {
+    const session = await signIn(app, 'viewer@demo.example');
+    const hash = createHash('sha256').update(/ttc_session=([^;]+)/.exec(session.cookie)![1]!).digest('hex');
+    const seen = async () => (await db.selectFrom('user_session').select(sql<number>`extract(epoch from now() - last_seen_at)::int`.as('ago')).where('id_hash', '=', hash).executeTakeFirstOrThrow()).ago;
+    const visit = () => app.inject({ method: 'GET', url: '/p/coventry/scorecard', headers: { cookie: session.cookie } });
+    // Last used three hours ago (the default limit is four): it still works, and now counts as used.
+    await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now() - interval '3 hours'` as any }).where('id_hash', '=', hash).execute();
+    t.equal((await visit()).statusCode, 200);
+    t.ok((await seen()) < 60, 'the visit is noted');
+    // Unused for five hours: the next page asks to sign in again and comes back here afterwards.
+    await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now() - interval '5 hours'` as any }).where('id_hash', '=', hash).execute();
+    const idle = await visit();
+    t.equal(idle.statusCode, 303);
+    t.equal(idle.headers.location, '/sign-in?next=%2Fp%2Fcoventry%2Fscorecard');
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: session.cookie } })).statusCode, 401, 'and the API says so too');
   });
 
   t.test("a token's use is noted at most once a minute", async (t) => {

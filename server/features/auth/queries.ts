@@ -26,8 +26,9 @@ const toCurrentUser = (row: { id: string; email: string; name: string; is_site_a
   isSiteAdmin: row.is_site_admin,
 });
 
-export async function findUserBySession(db: Kysely<DB>, sessionToken: string): Promise<CurrentUser | null> {
-  return (await findSessionCaller(db, sessionToken, null))?.user ?? null;
+/** Marks a session as used now: called at most once a minute per session (see findSessionCaller). */
+export async function noteSessionUse(db: Kysely<DB>, sessionToken: string): Promise<void> {
+  await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now()` as any }).where('id_hash', '=', sha256(sessionToken)).execute();
 }
 
 export async function createSession(db: Kysely<DB>, userId: string, hours: number): Promise<string> {
@@ -59,9 +60,7 @@ export async function findUserByApiToken(db: Kysely<DB>, token: string) {
  * Records that a token was used, at most once a minute per token: a full log of every API call would be a write per
  * request, and the minute is enough to answer "was this token used, and when".
  */
-export async function noteTokenUse(db: Kysely<DB>, tokenId: string, userId: string, address: string, lastUsedAt?: Date | null): Promise<void> {
-  // Read with the token: used within the minute, so nothing to write (the update below still settles races).
-  if (lastUsedAt && Date.now() - new Date(lastUsedAt).getTime() < 55_000) return;
+export async function noteTokenUse(db: Kysely<DB>, tokenId: string, userId: string, address: string): Promise<void> {
   const updated = await db
     .updateTable('api_token')
     .set({ last_used_at: sql<Date>`now()` as any })
@@ -160,35 +159,49 @@ function toAccess(row: PartnershipRow): PartnershipAccess | null {
 
 /**
  * Who a session belongs to and, when a partnership route names one by `slug`, that partnership and the user's role
- * in it: what every signed-in request needs, in one query. `access` is null when no partnership has the slug.
+ * in it: what every signed-in request needs, in one query. `access` is null when no partnership has the slug. A session
+ * past its expiry, or unused for `idleMinutes`, is no session. `unusedForAMinute` says when to note its use, so that
+ * the write happens at most once a minute, not on every request (the database's clock decides both, not ours).
  */
-export async function findSessionCaller(db: Kysely<DB>, sessionToken: string, slug: string | null): Promise<{ user: CurrentUser; access: PartnershipAccess | null } | null> {
+export async function findSessionCaller(
+  db: Kysely<DB>,
+  sessionToken: string,
+  slug: string | null,
+  idleMinutes: number,
+): Promise<{ user: CurrentUser; access: PartnershipAccess | null; unusedForAMinute: boolean } | null> {
   const row = await db
     .selectFrom('user_session')
     .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
     .leftJoin('partnership', (join) => join.on('partnership.slug', '=', slug ?? ''))
     .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').onRef('membership.user_id', '=', 'app_user.id'))
-    .select([...userColumns, ...partnershipColumns])
+    .select([...userColumns, ...partnershipColumns, sql<boolean>`user_session.last_seen_at < now() - interval '1 minute'`.as('unused_for_a_minute')])
     .where('user_session.id_hash', '=', sha256(sessionToken))
     .where('user_session.expires_at', '>', sql<Date>`now()`)
+    .where('user_session.last_seen_at', '>', sql<Date>`now() - make_interval(mins => ${idleMinutes})`)
     .executeTakeFirst();
   if (!row) return null;
-  return { user: toCurrentUser(row), access: slug === null ? null : toAccess(row) };
+  return { user: toCurrentUser(row), access: slug === null ? null : toAccess(row), unusedForAMinute: row.unused_for_a_minute };
 }
 
-/** The same for an API token that has not been revoked, with what the token may do and when it was last used. */
+/** The same for an API token that has not been revoked, with what the token may do and whether to note its use. */
 export async function findTokenCaller(db: Kysely<DB>, token: string, slug: string | null) {
   const row = await db
     .selectFrom('api_token')
     .innerJoin('app_user', 'app_user.id', 'api_token.user_id')
     .leftJoin('partnership', (join) => join.on('partnership.slug', '=', slug ?? ''))
     .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').onRef('membership.user_id', '=', 'app_user.id'))
-    .select([...userColumns, 'api_token.id as token_id', 'api_token.can_write', 'api_token.last_used_at', ...partnershipColumns])
+    .select([
+      ...userColumns,
+      'api_token.id as token_id',
+      'api_token.can_write',
+      sql<boolean>`api_token.last_used_at is null or api_token.last_used_at < now() - interval '1 minute'`.as('unused_for_a_minute'),
+      ...partnershipColumns,
+    ])
     .where('api_token.token_hash', '=', sha256(token))
     .where('api_token.revoked_at', 'is', null)
     .executeTakeFirst();
   if (!row) return null;
-  return { user: toCurrentUser(row), tokenId: row.token_id, canWrite: row.can_write, lastUsedAt: row.last_used_at, access: slug === null ? null : toAccess(row) };
+  return { user: toCurrentUser(row), tokenId: row.token_id, canWrite: row.can_write, unusedForAMinute: row.unused_for_a_minute, access: slug === null ? null : toAccess(row) };
 }
 
 export async function listMemberships(db: Kysely<DB>, userId: string) {
