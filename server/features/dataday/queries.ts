@@ -1,6 +1,7 @@
 import { baselineColumns } from '../analysis/queries.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { observationFigureColumns } from '../../db/columns.ts';
 import type { FigureJson } from '../../db/schema-data.ts';
 import type { RoomNoteKind, RoomNoteStatus } from '../../db/schema-dataday.ts';
 
@@ -288,13 +289,7 @@ export async function listFiguresWithTimes(db: Kysely<DB>, partnershipId: string
       'series.role',
       'series.label as series_label',
       'observation.series_id',
-      'observation.period_key',
-      'observation.period_position',
-      'observation.period_label',
-      'observation.value',
-      'observation.marker',
-      'observation.status',
-      'observation.updated_at',
+      ...observationFigureColumns,
     ])
     .where('indicator.partnership_id', '=', partnershipId)
     .where('indicator.programme_id', 'is', null)

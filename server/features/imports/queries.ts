@@ -3,6 +3,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { ImportKind, ImportStatus } from '../../db/schema-data.ts';
+import { observationFigureColumns } from '../../db/columns.ts';
 
 export async function findPartnershipArea(db: Kysely<DB>, partnershipId: string) {
   return db
@@ -203,16 +204,7 @@ export async function listFiguresForExport(db: Kysely<DB>, partnershipId: string
       'indicator.unit',
       'series.role',
       'series.label',
-      'observation.period_label',
-      'observation.period_position',
-      'observation.value',
-      'observation.marker',
-      'observation.status',
-      'observation.numerator',
-      'observation.denominator',
-      'observation.note',
-      'observation.version',
-      'observation.updated_at',
+      ...observationFigureColumns,
     ])
     .where('indicator.partnership_id', '=', partnershipId);
   if (codes) query = query.where('indicator.code', 'in', codes.length ? codes : ['']);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { observationFigureColumns } from '../../db/columns.ts';
 import type { DB, SeriesRole } from '../../db/schema.ts';
 
 // Every query about indicators, their series and observations. All are scoped by partnership id.
@@ -61,22 +62,7 @@ export async function findIndicatorByCode(db: Kysely<DB>, partnershipId: string,
     .executeTakeFirst();
 }
 
-const observationColumns = [
-  'series.indicator_id',
-  'series.role',
-  'observation.series_id',
-  'observation.period_key',
-  'observation.period_position',
-  'observation.period_label',
-  'observation.value',
-  'observation.marker',
-  'observation.status',
-  'observation.numerator',
-  'observation.denominator',
-  'observation.note',
-  'observation.version',
-  'observation.updated_at',
-] as const;
+const observationColumns = ['series.indicator_id', 'series.role', 'observation.series_id', ...observationFigureColumns] as const;
 
 /**
  * The observations of the given roles for every indicator of a partnership (or of one priority), in one query:

@@ -3,6 +3,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, IndicatorKind, Marker, ObservationStatus, SeriesRole, Unit } from '../../db/schema.ts';
 import type { FigureJson, WriteVia } from '../../db/schema-data.ts';
+import { observationFigureColumns } from '../../db/columns.ts';
 
 export interface IndicatorForData {
   id: string;
@@ -127,23 +128,7 @@ export interface StoredObservation extends FigureJson {
   updated_by_name: string | null;
 }
 
-const storedColumns = [
-  'observation.id',
-  'observation.series_id',
-  'observation.period_key',
-  'observation.period_position',
-  'observation.period_label',
-  'observation.value',
-  'observation.marker',
-  'observation.status',
-  'observation.numerator',
-  'observation.denominator',
-  'observation.note',
-  'observation.version',
-  'observation.updated_at',
-  'observation.updated_by',
-  'app_user.name as updated_by_name',
-] as const;
+const storedColumns = ['observation.id', 'observation.series_id', ...observationFigureColumns, 'observation.updated_by', 'app_user.name as updated_by_name'] as const;
 
 /** Figures of some series (of this partnership), optionally only at some period positions. */
 export async function listObservationsOfSeries(

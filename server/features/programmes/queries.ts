@@ -1,6 +1,7 @@
 import { indicatorColumns } from '../indicators/queries.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, IndicatorKind, Polarity, Unit } from '../../db/schema.ts';
+import { observationFigureColumns } from '../../db/columns.ts';
 import type { MeasureKind } from '../../db/schema-stories.ts';
 
 // Every query about programmes and services and their performance measures. A measure is an indicator row with a
@@ -120,13 +121,7 @@ export async function listMeasures(db: Kysely<DB>, partnershipId: string, progra
       .select([
         'series.indicator_id',
         'series.role',
-        'observation.period_position',
-        'observation.period_label',
-        'observation.value',
-        'observation.marker',
-        'observation.status',
-        'observation.numerator',
-        'observation.denominator',
+        ...observationFigureColumns,
       ])
       .where('series.indicator_id', 'in', ids)
       .orderBy('observation.period_position')
