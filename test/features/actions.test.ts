@@ -199,9 +199,46 @@ t.test('actions: the action plan, its filters and its progress log', async (t) =
     t.equal((await page(`/p/coventry/actions/${foreign.id}`, manager)).statusCode, 404);
     t.equal((await page(`/p/coventry/actions/${foreign.id}/edit`, manager)).statusCode, 404);
     t.equal((await post(`/p/coventry/actions/${foreign.id}/updates`, { body: 'x', status: 'done' })).statusCode, 404);
+    t.equal((await page(`/p/coventry/actions/${foreign.id}/delete`, manager)).statusCode, 404);
+    t.equal((await post(`/p/coventry/actions/${foreign.id}/delete`, {})).statusCode, 404, "another partnership's action cannot be deleted");
+    t.ok(await db.selectFrom('action').select('id').where('id', '=', foreign.id).executeTakeFirst(), 'and it is still there');
     const prefill = await page('/p/coventry/actions/new?indicator=NOPE', manager);
     t.equal(prefill.statusCode, 200);
     t.notMatch(prefill.body, /name="return_to"/);
+  });
+
+  t.test('a manager deletes an action made by mistake, after being asked; officers and viewers cannot', async (t) => {
+    const made = await post('/p/coventry/actions', { title: 'Attendance panels (made twice by mistake)', status: 'not_started', indicators: absence });
+    t.equal(made.statusCode, 303);
+    const twice = await db.selectFrom('action').select('id').where('title', '=', 'Attendance panels (made twice by mistake)').executeTakeFirstOrThrow();
+    const href = `/p/coventry/actions/${twice.id}`;
+    await post(`${href}/updates`, { body: 'Started, then spotted the other one.', status: 'on_track' });
+    t.match((await page(href, manager)).body, new RegExp(`href="${href}/delete">Delete this action`));
+    t.notMatch((await page(href, officer)).body, /Delete this action/, 'only managers are offered it');
+    const ask = await page(`${href}/delete`, manager);
+    t.equal(ask.statusCode, 200);
+    t.match(text(ask.body), /Delete “Attendance panels \(made twice by mistake\)”\? .*set its status to done or dropped.* Its progress update will be deleted too\..* This cannot be undone\./);
+    t.equal((await page(`${href}/delete`, officer)).statusCode, 403);
+    t.equal((await post(`${href}/delete`, {}, officer)).statusCode, 403, 'an officer cannot delete');
+    const noToken = await app.inject({ method: 'POST', url: `${href}/delete`, headers: { cookie: manager.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    t.equal(noToken.statusCode, 403, 'not without the form’s CSRF token');
+    t.ok(await db.selectFrom('action').select('id').where('id', '=', twice.id).executeTakeFirst(), 'still there after those refusals');
+
+    const countActions = async () => Number((await db.selectFrom('action').select(({ fn }) => fn.countAll().as('n')).where('partnership_id', '=', coventry.id).executeTakeFirstOrThrow()).n);
+    const before = await countActions();
+    const done = await post(`${href}/delete`, {});
+    t.equal(done.statusCode, 303);
+    t.equal(done.headers.location, '/p/coventry/actions');
+    t.equal((await page(href, manager)).statusCode, 404);
+    t.notMatch((await page('/p/coventry/actions')).body, /made twice by mistake/);
+    t.notMatch(text((await page('/p/coventry/indicators/PERSISTENT_ABSENCE')).body), /made twice by mistake/, 'nor on the indicator it aimed to move');
+    t.same(await db.selectFrom('action_update').select('id').where('action_id', '=', twice.id).execute(), [], 'its updates went with it');
+    const logged = await db.selectFrom('security_event').select(['user_id', 'detail']).where('kind', '=', 'action_deleted').execute();
+    t.match(logged, [{ user_id: managerId, detail: { actionId: twice.id, title: 'Attendance panels (made twice by mistake)' } }], 'who deleted what is in the audit log');
+    const again = await post(`${href}/delete`, {});
+    t.equal(again.statusCode, 404, 'a second click is told it is already gone');
+    t.match(again.body, /already been deleted/);
+    t.equal(await countActions(), before - 1, 'only that action went');
   });
 
   t.test('the database refuses a cross-partnership link even if a query forgot to check', async (t) => {

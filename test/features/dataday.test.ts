@@ -209,6 +209,14 @@ t.test('data day', async (t) => {
 
     const page = text((await get(`${dataDayHref}/notes`, manager)).body);
     t.match(page, /3 notes: 1 turned into an action; 1 added to what works; 1 added to the data development agenda/);
+    t.match(page, /Open the action/);
+    // The action made from a note is later deleted as a mistake: the note keeps its text and says so.
+    const deleted = await post(`/p/coventry/actions/${action.id}/delete`, {});
+    t.equal(deleted.statusCode, 303);
+    const after = text((await get(`${dataDayHref}/notes`, manager)).body);
+    t.match(after, /1 turned into an action/);
+    t.match(after, /The action has since been deleted/);
+    t.notMatch(after, /Open the action/);
     // Another partnership's data day and notes are not found, even by id.
     const foreign = await get(`/p/other/data-days/${dataDayHref.split('/').at(-1)}/notes`, manager);
     t.equal(foreign.statusCode, 404);

@@ -227,3 +227,12 @@ export async function ownIds(db: Kysely<DB>, partnershipId: string, table: 'indi
   const rows = await db.selectFrom(table).select('id').where('partnership_id', '=', partnershipId).where('id', 'in', ids).execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * Deletes an action of this partnership with its progress updates and links (they cascade); a room note it came from
+ * keeps its text and says the action has since been deleted. Answers the deleted action's title, or null.
+ */
+export async function deleteAction(trx: Transaction<DB>, partnershipId: string, actionId: string): Promise<{ title: string } | null> {
+  const row = await trx.deleteFrom('action').where('partnership_id', '=', partnershipId).where('id', '=', actionId).returning('title').executeTakeFirst();
+  return row ?? null;
+}

@@ -24,7 +24,8 @@ import { findIndicatorIdByCode, listIndicatorChoices, listOwnerChoices, listPrio
 import { renderText } from '../conversation/text.ts';
 import { findPartner, listPartnerChoices } from '../partners/queries.ts';
 import { findPriority } from '../partnerships/queries.ts';
-import { addUpdate, createAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
+import { recordSecurityEvent } from '../auth/queries.ts';
+import { addUpdate, createAction, deleteAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
 import { actionRows } from './view-model.ts';
 
 const actionParams = slugParams.extend({ actionId: z.uuid() });
@@ -329,6 +330,28 @@ export default async function actionRoutes(app: FastifyInstance) {
       });
     }
     return reply.redirect(`/p/${caller.partnership.slug}/actions/${action.id}`, 303);
+  });
+
+  // Deleting is for an action made by mistake or twice: it asks first, says what goes with it, and points to "done"
+  // or "dropped" for an action that happened, whose record should stay. The deletion is kept in the audit log.
+  app.get('/p/:slug/actions/:actionId/delete', { config: { access: 'manager' } }, async (request, reply) => {
+    const caller = callerIn(request);
+    const action = await loadAction(caller, request.params);
+    const updates = await listUpdates(app.db, caller.partnershipId, action.id);
+    return reply.view('actions/delete', { pageTitle: `Delete the action: ${action.title}`, partnership: caller.partnership, action, updateCount: updates.length });
+  });
+
+  app.post('/p/:slug/actions/:actionId/delete', { config: { access: 'manager' } }, async (request, reply) => {
+    const caller = callerIn(request);
+    const { actionId } = parseParams(actionParams, request.params);
+    const deleted = await app.db.transaction().execute(async (trx) => {
+      const found = await deleteAction(trx, caller.partnershipId, actionId);
+      if (found) await recordSecurityEvent(trx, { kind: 'action_deleted', userId: caller.userId, partnershipId: caller.partnershipId, address: request.ip, detail: { actionId, title: found.title } });
+      return found;
+    });
+    // Deleted already (by someone else, or a second click): the list, where it no longer is, says as much.
+    if (!deleted) throw notFound('This action has already been deleted');
+    return reply.redirect(`/p/${caller.partnership.slug}/actions`, 303);
   });
 
   // Officers post progress on actions they own; managers on any action.
