@@ -207,6 +207,32 @@ t.test('actions: the action plan, its filters and its progress log', async (t) =
     t.notMatch(prefill.body, /name="return_to"/);
   });
 
+  t.test('the action plan as JSON: filters, links, and bad parameters named', async (t) => {
+    const api = (query = '', session: Session = viewer) => app.inject({ method: 'GET', url: `/api/v1/partnerships/coventry/actions${query}`, headers: { cookie: session.cookie } });
+    const all = await api();
+    t.equal(all.statusCode, 200);
+    const actions = all.json().actions as { id: string; title: string; status: string; overdue: boolean; indicators: { code: string }[]; dueDate: string | null; leadPartner: { name: string } | null }[];
+    const panels = actions.find((a) => a.id === panelsHref.split('/').at(-1))!;
+    t.match(panels, { title: 'Attendance panels in every school', status: 'done', owner: 'Olu Officer', overdue: false, indicators: [{ code: 'PERSISTENT_ABSENCE' }], priorities: [] }, 'as last edited');
+    await db.updateTable('action').set({ lead_partner_id: health.id, due_date: '2020-01-31', status: 'at_risk' }).where('id', '=', panels.id).execute();
+    const late = ((await api()).json().actions as typeof actions).find((a) => a.id === panels.id)!;
+    t.match(late, { leadPartner: { id: health.id, name: 'Coventry and Warwickshire ICB' }, dueDate: '2020-01-31', overdue: true, status: 'at_risk' }, 'partner, dates and overdue as the pages show them');
+    t.ok(((await api('?overdue=true')).json().actions as typeof actions).some((a) => a.id === panels.id), 'and among the overdue');
+    const pageRows = (text((await page('/p/coventry/actions')).body).match(/Status/g) ?? []).length;
+    t.ok(actions.length >= 2 && pageRows > 0, `every action of the plan (${actions.length})`);
+    const byIndicator = (await api('?indicator=PERSISTENT_ABSENCE')).json().actions as { indicators: { code: string }[] }[];
+    t.ok(byIndicator.length >= 1 && byIndicator.every((a) => a.indicators.some((i) => i.code === 'PERSISTENT_ABSENCE')), 'only actions on that indicator');
+    const offTrack = (await api('?status=off_track')).json().actions as { status: string }[];
+    t.ok(offTrack.length >= 1 && offTrack.every((a) => a.status === 'off_track'));
+    const bad = await api('?status=late');
+    t.equal(bad.statusCode, 400);
+    t.match(bad.json(), { error: 'bad_request', message: /^status: / });
+    t.match((await api('?colour=red')).json(), { message: /unknown parameter\(s\) colour/ });
+    t.equal((await api('?indicator=NOPE')).statusCode, 404);
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/partnerships/other/actions', headers: { cookie: viewer.cookie } })).statusCode, 404, 'not a member: not found');
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/partnerships/coventry/actions' })).statusCode, 401);
+  });
+
   t.test('a manager deletes an action made by mistake, after being asked; officers and viewers cannot', async (t) => {
     const made = await post('/p/coventry/actions', { title: 'Attendance panels (made twice by mistake)', status: 'not_started', indicators: absence });
     t.equal(made.statusCode, 303);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import * as format from '../../format.ts';
-import { forbidden, notFound } from '../../http-errors.ts';
+import { forbidden, HttpError, notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import {
@@ -26,7 +26,7 @@ import { findPartner, listPartnerChoices } from '../partners/queries.ts';
 import { findPriority } from '../partnerships/queries.ts';
 import { recordSecurityEvent } from '../auth/queries.ts';
 import { addUpdate, createAction, deleteAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
-import { actionRows } from './view-model.ts';
+import { actionRows, isOverdue } from './view-model.ts';
 
 const actionParams = slugParams.extend({ actionId: z.uuid() });
 
@@ -330,6 +330,49 @@ export default async function actionRoutes(app: FastifyInstance) {
       });
     }
     return reply.redirect(`/p/${caller.partnership.slug}/actions/${action.id}`, 303);
+  });
+
+  // ---- JSON API: the action plan, for partners' own dashboards ---------------------------------------------------
+  const apiQuery = z
+    .object({
+      status: z.enum(ACTION_STATUSES).optional(),
+      indicator: z.string().min(1).max(64).optional(),
+      overdue: z.enum(['true', 'false']).optional(),
+    })
+    .strict();
+
+  app.get('/api/v1/partnerships/:slug/actions', { config: { access: 'viewer' } }, async (request) => {
+    const caller = callerIn(request);
+    const query = apiQuery.safeParse(request.query);
+    if (!query.success) {
+      const issue = query.error.issues[0]!;
+      throw new HttpError(400, `${issue.path.join('.') || 'query'}: ${issue.code === 'unrecognized_keys' ? `unknown parameter(s) ${issue.keys.join(', ')}` : issue.message}`, 'bad_request');
+    }
+    const today = todayInEngland();
+    const filters: ActionFilters = { status: query.data.status, overdueOn: query.data.overdue === 'true' ? today : undefined };
+    if (query.data.indicator) {
+      const indicatorId = await findIndicatorIdByCode(app.db, caller.partnershipId, query.data.indicator);
+      if (!indicatorId) throw new HttpError(404, `indicator: no indicator with code "${query.data.indicator}" in this partnership`, 'not_found');
+      filters.indicatorId = indicatorId;
+    }
+    const actions = await listActions(app.db, caller.partnershipId, filters);
+    return {
+      actions: actions.map((a) => ({
+        id: a.id,
+        title: a.title,
+        description: a.description,
+        status: a.status,
+        overdue: isOverdue(a, today),
+        leadPartner: a.lead_partner_id ? { id: a.lead_partner_id, name: a.lead_partner_name } : null,
+        owner: a.owner_name,
+        startDate: a.start_date,
+        dueDate: a.due_date,
+        indicators: a.indicators.map((i) => ({ code: i.code, title: i.title })),
+        priorities: a.priorities.map((p) => ({ id: p.id, title: p.title })),
+        version: a.version,
+        updatedAt: a.updated_at,
+      })),
+    };
   });
 
   // Deleting is for an action made by mistake or twice: it asks first, says what goes with it, and points to "done"
