@@ -48,6 +48,19 @@ t.test('the story behind the curve', async (t) => {
     t.same(causes.root_causes, ['Emotionally based school avoidance', 'Unmet special educational needs', 'Poverty'], 'numbering and bullets typed by people are not part of a cause');
   });
 
+  t.test('the current story as JSON, for viewers; none yet is null, not an error', async (t) => {
+    const api = (code: string) => app.inject({ method: 'GET', url: `/api/v1/partnerships/coventry/indicators/${code}/story`, headers: { cookie: viewer.cookie } });
+    const res = await api('PERSISTENT_ABSENCE');
+    t.equal(res.statusCode, 200);
+    t.match(res.json(), {
+      indicator: { code: 'PERSISTENT_ABSENCE' },
+      story: { version: 1, versions: 1, period: '2023/24 figures, data day March 2025', summary: /falling/, rootCauses: ['Emotionally based school avoidance', 'Unmet special educational needs', 'Poverty'], author: 'Mina Manager' },
+    });
+    t.same((await api('NEET_16_17')).json().story, null, 'an indicator with no story yet');
+    t.equal((await api('NOPE')).statusCode, 404);
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/partnerships/coventry/indicators/PERSISTENT_ABSENCE/story' })).statusCode, 401);
+  });
+
   t.test('editing makes a new version; the old one stays readable and can be restored', async (t) => {
     const edit = await page(`${indicator}/story/edit`, manager);
     t.match(edit.body, /name="base_version" value="1"/);

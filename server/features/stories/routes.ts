@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { notFound } from '../../http-errors.ts';
+import { HttpError, notFound } from '../../http-errors.ts';
+import { findIndicatorByCode } from '../indicators/queries.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import { formValues, optionalText, parseForm, requiredText, type FieldError } from '../conversation/forms.ts';
@@ -62,6 +63,30 @@ export default async function storyRoutes(app: FastifyInstance) {
       const story = await currentStory(db, partnership.id, subject);
       return { storySection: sectionModel(subject, story, roleAtLeast(role, 'manager')) };
     },
+  });
+
+  // The current story of an indicator as JSON: its text as written (Markdown-like, for the reader to render safely).
+  app.get('/api/v1/partnerships/:slug/indicators/:code/story', { config: { access: 'viewer' } }, async (request) => {
+    const caller = callerIn(request);
+    const { code } = z.object({ code: z.string().min(1).max(64) }).parse(request.params);
+    const indicator = await findIndicatorByCode(app.db, caller.partnershipId, code);
+    if (!indicator) throw new HttpError(404, `No indicator with code "${code}" in this partnership`, 'not_found');
+    const story = await currentStory(app.db, caller.partnershipId, { kind: 'indicator', id: indicator.id });
+    return {
+      indicator: { code: indicator.code, title: indicator.title },
+      story: story && {
+        version: story.version,
+        versions: story.version_count,
+        period: story.period_text,
+        summary: story.summary,
+        contributing: story.contributing,
+        restricting: story.restricting,
+        rootCauses: story.root_causes,
+        changeNote: story.change_note,
+        author: story.author_name,
+        savedAt: story.created_at,
+      },
+    };
   });
 
   const versionParams = z.object({ versionId: z.uuid() });
