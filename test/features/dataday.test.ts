@@ -317,5 +317,29 @@ t.test('data day', async (t) => {
     t.equal((await get(`/p/other/data-days/${id}/present`, manager)).statusCode, 404);
     t.equal((await post(`/p/other/data-days/${id}/agenda`, { include: [] })).statusCode, 404);
     t.equal((await get('/p/coventry/data-days/not-a-uuid')).statusCode, 404);
+    t.equal((await post(`/p/other/data-days/${id}/delete`, {})).statusCode, 404, 'nor deleted under it');
+    t.ok(await db.selectFrom('data_day').select('id').where('id', '=', id).executeTakeFirst());
+  });
+
+  t.test('a manager deletes a data day made by mistake, after being asked; what its notes became stays', async (t) => {
+    t.notMatch((await get(dataDayHref)).body, /Delete this data day/, 'a viewer is not offered it');
+    t.match((await get(dataDayHref, manager)).body, new RegExp(`href="${dataDayHref}/delete">Delete this data day`));
+    const ask = await get(`${dataDayHref}/delete`, manager);
+    t.equal(ask.statusCode, 200);
+    const notes = Number((await db.selectFrom('room_note').select(({ fn }) => fn.countAll().as('n')).where('data_day_id', '=', dataDayHref.split('/').at(-1)!).executeTakeFirstOrThrow()).n);
+    t.ok(notes > 1, 'it has room notes');
+    t.match(text(ask.body), new RegExp(`Delete “.+”\\? .*actions, what-works entries and data development items made from its room notes stay.* Its agenda and its ${notes} room notes will be deleted too\\. This cannot be undone\\.`));
+    t.equal((await get(`${dataDayHref}/delete`)).statusCode, 403, 'a viewer cannot');
+    t.equal((await post(`${dataDayHref}/delete`, {}, viewer)).statusCode, 403);
+
+    const done = await post(`${dataDayHref}/delete`, {});
+    t.equal(done.statusCode, 303);
+    t.equal(done.headers.location, '/p/coventry/data-days');
+    t.equal((await get(dataDayHref)).statusCode, 404);
+    t.same(await db.selectFrom('room_note').select('id').where('data_day_id', '=', dataDayHref.split('/').at(-1)!).execute(), [], 'its notes went with it');
+    t.ok(await db.selectFrom('what_works').select('id').where('title', '=', 'Breakfast clubs in every primary').executeTakeFirst(), 'the what-works entry made from a note stays');
+    t.ok(await db.selectFrom('data_development_item').select('id').where('title', '=', 'Attendance of children in care').executeTakeFirst(), 'and the agenda item');
+    t.match(await db.selectFrom('security_event').select(['user_id', 'detail']).where('kind', '=', 'data_day_deleted').execute(), [{ user_id: managerId }], 'who deleted it is in the audit log');
+    t.equal((await post(`${dataDayHref}/delete`, {})).statusCode, 404, 'a second click: already gone');
   });
 });

@@ -347,3 +347,9 @@ export async function listStoryVersionsBetween(db: Kysely<DB>, partnershipId: st
     .orderBy('story_version.created_at')
     .execute();
 }
+
+/** Deletes a data day with its agenda and room notes (they cascade); what the notes became stays. Answers its title, or null. */
+export async function deleteDataDay(trx: Transaction<DB>, partnershipId: string, dataDayId: string): Promise<{ title: string } | null> {
+  const row = await trx.deleteFrom('data_day').where('partnership_id', '=', partnershipId).where('id', '=', dataDayId).returning('title').executeTakeFirst();
+  return row ?? null;
+}

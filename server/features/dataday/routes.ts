@@ -6,10 +6,11 @@ import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import { choice, dateField, formValues, parseForm, parseParams, requiredText, slugParams, todayInEngland, type FieldError } from '../conversation/forms.ts';
+import { recordSecurityEvent } from '../auth/queries.ts';
 import { findPartnership } from '../partnerships/queries.ts';
 import { agendaFromForm, keyOf, labelFor, loadStructure, slidesFor, startingAgenda, type Structure } from './agenda.ts';
 import { loadFigures } from './figures.ts';
-import { countNotes, createDataDay, findDataDay, findLastDataDayOnOrBefore, findPreviousDataDay, listAgenda, listDataDays, replaceAgenda, updateDataDay, type AgendaItem, type DataDayRecord } from './queries.ts';
+import { countNotes, createDataDay, deleteDataDay, findDataDay, findLastDataDayOnOrBefore, findPreviousDataDay, listAgenda, listDataDays, replaceAgenda, updateDataDay, type AgendaItem, type DataDayRecord } from './queries.ts';
 import { loadConversation } from './sections.ts';
 import { compareSince } from './since.ts';
 import { buildDeck } from './slides.ts';
@@ -162,6 +163,32 @@ export default async function dataDayRoutes(app: FastifyInstance) {
     if (!parsed.ok) return renderDetails(reply, caller, dataDay, formValues(request.body), parsed.errors);
     await updateDataDay(app.db, caller.partnershipId, dataDay.id, { title: parsed.data.title, held_on: parsed.data.held_on! });
     return reply.redirect(dataDayHref(caller, dataDay.id), 303);
+  });
+
+  // Deleting is for a data day made by mistake: its agenda and room notes go with it; the actions, what-works entries
+  // and agenda items made from its notes stay. The deletion is kept in the audit log.
+  app.get('/p/:slug/data-days/:dataDayId/delete', { config: { access: 'manager' } }, async (request, reply) => {
+    const caller = callerIn(request);
+    const dataDay = await dataDayOr404(app, caller, request.params);
+    return reply.view('dataday/delete', {
+      pageTitle: `Delete the data day: ${dataDay.title}`,
+      partnership: caller.partnership,
+      dataDay: { ...dataDay, dateText: format.date(dataDay.held_on) },
+      href: dataDayHref(caller, dataDay.id),
+      noteCount: await countNotes(app.db, caller.partnershipId, dataDay.id),
+    });
+  });
+
+  app.post('/p/:slug/data-days/:dataDayId/delete', { config: { access: 'manager' } }, async (request, reply) => {
+    const caller = callerIn(request);
+    const { dataDayId } = parseParams(dataDayParams, request.params);
+    const deleted = await app.db.transaction().execute(async (trx) => {
+      const found = await deleteDataDay(trx, caller.partnershipId, dataDayId);
+      if (found) await recordSecurityEvent(trx, { kind: 'data_day_deleted', userId: caller.userId, partnershipId: caller.partnershipId, address: request.ip, detail: { dataDayId, title: found.title } });
+      return found;
+    });
+    if (!deleted) throw notFound('This data day has already been deleted');
+    return reply.redirect(`/p/${caller.partnership.slug}/data-days`, 303);
   });
 
   // ---- The agenda: pick and order ----------------------------------------------------------------------------------
