@@ -52,6 +52,8 @@ declare module 'fastify' {
 export interface AppOptions {
   config: Config;
   database: Database;
+  /** Where the log goes (standard output when absent); tests read it. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Request ids: 12 random hex characters, cut from a pool filled a thousand at a time rather than asked for one by one. */
@@ -69,9 +71,9 @@ function requestIds(): () => string {
 }
 
 /** The whole app as a plugin tree built from its options: infrastructure, then cross-cutting plugins, then features. */
-export async function buildApp({ config, database }: AppOptions) {
+export async function buildApp({ config, database, logStream }: AppOptions) {
   const app = Fastify({
-    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL },
+    logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL, ...(logStream ? { stream: logStream } : {}) },
     // Fastify accepts a hop count too, though its types do not say so.
     trustProxy: config.trustProxy as boolean | string[],
     genReqId: requestIds(),
@@ -86,6 +88,19 @@ export async function buildApp({ config, database }: AppOptions) {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) routeCatalogue.push({ method, url: route.url, access: (route.config as { access?: string } | undefined)?.access });
   });
+
+  // Behind a proxy that TRUST_PROXY does not name, every request seems to come from the proxy: sign-in rate limiting
+  // would then count everyone's failures together, and one person could lock everybody out. Say so, once.
+  if (config.trustProxy === false) {
+    let warned = false;
+    app.addHook('onRequest', (request, _reply, done) => {
+      if (!warned && request.headers['x-forwarded-for'] !== undefined) {
+        warned = true;
+        app.log.warn('Requests arrive with X-Forwarded-For but TRUST_PROXY is not set: client addresses are the proxy’s, so sign-in rate limiting counts every user together. Set TRUST_PROXY to the proxy (a hop count or its addresses).');
+      }
+      done();
+    });
+  }
 
   await app.register(errors);
   await app.register(db, { database });

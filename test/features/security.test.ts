@@ -1,6 +1,10 @@
 import { sql } from 'kysely';
 import { createHash, randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createTestDatabase } from '../helpers/database.ts';
 import { insertPartnershipFromSeed, readDemoSeed } from '../../seeds/demo-loader.ts';
 import { createApiToken, findUserId } from '../../server/features/accounts/queries.ts';
 import { roleAtLeast } from '../../server/plugins/auth.ts';
@@ -288,4 +292,21 @@ t.test('behind a TLS proxy (TRUST_PROXY), responses also carry Strict-Transport-
   const res = await app.inject({ method: 'GET', url: '/sign-in' });
   t.match(String(res.headers['strict-transport-security']), /^max-age=\d+/);
   t.match(String(res.headers['set-cookie']), /Secure/);
+});
+
+t.test('behind a proxy that TRUST_PROXY does not name, the log says so once', async (t) => {
+  for (const trust of [undefined, '1']) {
+    const database = await createTestDatabase('empty');
+    const log = new PassThrough();
+    let written = '';
+    log.on('data', (chunk: Buffer) => (written += chunk.toString()));
+    const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'warn', DEMO: 'false', ...(trust ? { TRUST_PROXY: trust } : {}) }), database, logStream: log });
+    t.teardown(async () => {
+      await app.close();
+      await database.close();
+    });
+    for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/sign-in', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const warnings = written.split('\n').filter((line) => line.includes('TRUST_PROXY is not set'));
+    t.equal(warnings.length, trust ? 0 : 1, trust ? 'with TRUST_PROXY: nothing to say' : 'without: one warning, not one a request');
+  }
 });
