@@ -20,8 +20,11 @@ export const configSchema = z.object({
   /** Load the Coventry demo partnership and demo accounts into an empty embedded database. */
   DEMO: booleanText.optional(),
   SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
-  /** A sign-in left unused this long ends, whatever SESSION_HOURS allows (an unattended screen in a shared office). */
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60 * 30).default(240),
+  /**
+   * A sign-in left unused this long ends, whatever SESSION_HOURS allows (a screen left signed in overnight). Eight hours
+   * by default: a data day can run a whole morning on one presentation page without a request to the server.
+   */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60 * 30).default(480),
   /** Sign-in attempts allowed per address and per account in SIGN_IN_WINDOW_MINUTES. */
   SIGN_IN_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
   SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),

@@ -163,12 +163,12 @@ t.test('sign-in, sessions, CSRF, rate limits and tokens', async (t) => {
     const hash = createHash('sha256').update(/ttc_session=([^;]+)/.exec(session.cookie)![1]!).digest('hex');
     const seen = async () => (await db.selectFrom('user_session').select(sql<number>`extract(epoch from now() - last_seen_at)::int`.as('ago')).where('id_hash', '=', hash).executeTakeFirstOrThrow()).ago;
     const visit = () => app.inject({ method: 'GET', url: '/p/coventry/scorecard', headers: { cookie: session.cookie } });
-    // Last used three hours ago (the default limit is four): it still works, and now counts as used.
-    await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now() - interval '3 hours'` as any }).where('id_hash', '=', hash).execute();
+    // Last used seven hours ago (the default limit is eight): it still works, and now counts as used.
+    await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now() - interval '7 hours'` as any }).where('id_hash', '=', hash).execute();
     t.equal((await visit()).statusCode, 200);
     t.ok((await seen()) < 60, 'the visit is noted');
-    // Unused for five hours: the next page asks to sign in again and comes back here afterwards.
-    await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now() - interval '5 hours'` as any }).where('id_hash', '=', hash).execute();
+    // Unused for nine hours: the next page asks to sign in again and comes back here afterwards.
+    await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now() - interval '9 hours'` as any }).where('id_hash', '=', hash).execute();
     const idle = await visit();
     t.equal(idle.statusCode, 303);
     t.equal(idle.headers.location, '/sign-in?next=%2Fp%2Fcoventry%2Fscorecard');
