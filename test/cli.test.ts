@@ -11,7 +11,7 @@ import t, { type Test } from 'tap';
 import { openDatabase, type Database } from '../server/db/database.ts';
 import { findPartnershipId, findSetPasswordLink, listMembers } from '../server/features/accounts/queries.ts';
 import { verifyPassword } from '../server/features/auth/passwords.ts';
-import { findUserByApiToken, findUserByEmail } from '../server/features/auth/queries.ts';
+import { findTokenCaller, findUserByEmail } from '../server/features/auth/queries.ts';
 import { listTemplates } from '../server/features/templates/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -224,10 +224,10 @@ t.test('accounts, partnerships, memberships and tokens', async (t) => {
     const members = await listMembers(db, (await findPartnershipId(db, 'cov'))!);
     t.same(members.map((m) => [m.email, m.role]), [['bob@example.org', 'manager']]);
 
-    const byReadOnly = await findUserByApiToken(db, readOnlyToken);
+    const byReadOnly = await findTokenCaller(db, readOnlyToken, null);
     t.equal(byReadOnly?.user.email, 'bob@example.org', 'the printed token works');
     t.equal(byReadOnly?.canWrite, false, 'read-only without --write');
-    t.equal((await findUserByApiToken(db, writingToken))?.canWrite, true, 'can write with --write');
+    t.equal((await findTokenCaller(db, writingToken, null))?.canWrite, true, 'can write with --write');
   });
 
   t.match((await run(['member', 'remove', '--partnership', 'cov', '--email', 'bob@example.org'])).stdout, /Removed bob@example\.org from cov/);
@@ -239,7 +239,7 @@ t.test('accounts, partnerships, memberships and tokens', async (t) => {
 
   await inspect(database, async (db) => {
     t.same(await listMembers(db, (await findPartnershipId(db, 'cov'))!), [], 'removed');
-    t.equal(await findUserByApiToken(db, readOnlyToken), null, 'revoked by name');
-    t.equal(await findUserByApiToken(db, writingToken), null, 'revoked by id');
+    t.equal(await findTokenCaller(db, readOnlyToken, null), null, 'revoked by name');
+    t.equal(await findTokenCaller(db, writingToken, null), null, 'revoked by id');
   });
 });

@@ -1,6 +1,4 @@
 import { parse, PGlite, protocol, types } from '@electric-sql/pglite';
-
-const { serialize } = protocol;
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -16,6 +14,8 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+
+const { serialize } = protocol;
 
 /**
  * A Kysely dialect over one embedded PGlite instance.

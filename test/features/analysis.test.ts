@@ -265,8 +265,8 @@ t.test('computed pages are cached by data version: a change on any instance show
   t.equal((await listed(first)).value, 19.5, 'and its list of indicators');
   t.ok(first.computedPerIndicator.size > 0, 'the analysis API is cached');
 
-  // A LAIT import that changes only other authorities' figures still reaches a cached analysis: every authority
-  // but ours moves well below our figure, so our rank among them changes.
+  // A LAIT import that changes only the authorities' figures still reaches a cached analysis: every authority's figure
+  // moves to 1%, far below ours (lower is better), so our rank among them changes.
   const rankBefore = (await apiGet(first, analysisUrl)).rank;
   await sql`update indicator_authority_value set value = 1 where indicator_id = (select id from indicator where code = 'PERSISTENT_ABSENCE') and period_position = ${rankBefore.position}`.execute(database.db);
   const rankAfter = (await apiGet(first, analysisUrl)).rank;

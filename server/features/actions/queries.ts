@@ -109,6 +109,16 @@ export async function findAction(db: Kysely<DB>, partnershipId: string, actionId
   return { ...action, indicators: links.indicators, priorities: links.priorities };
 }
 
+export async function countUpdates(db: Kysely<DB>, partnershipId: string, actionId: string): Promise<number> {
+  const row = await db
+    .selectFrom('action_update')
+    .select(sql<number>`count(*)::int`.as('count'))
+    .where('partnership_id', '=', partnershipId)
+    .where('action_id', '=', actionId)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 export async function listUpdates(db: Kysely<DB>, partnershipId: string, actionId: string) {
   return db
     .selectFrom('action_update')

@@ -20,12 +20,11 @@ import {
   type FieldError,
 } from '../conversation/forms.ts';
 import { ACTION_STATUSES, actionStatusLabel, actionStatusTag } from '../conversation/labels.ts';
-import { findIndicatorIdByCode, listIndicatorChoices, listOwnerChoices, listPriorityChoices } from '../conversation/queries.ts';
+import { deleteWithAuditEntry, findIndicatorIdByCode, listIndicatorChoices, listOwnerChoices, listPriorityChoices } from '../conversation/queries.ts';
 import { renderText } from '../conversation/text.ts';
 import { findPartner, listPartnerChoices } from '../partners/queries.ts';
 import { findPriority } from '../partnerships/queries.ts';
-import { recordSecurityEvent } from '../auth/queries.ts';
-import { addUpdate, createAction, deleteAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
+import { addUpdate, countUpdates, createAction, deleteAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
 import { actionRows, isOverdue } from './view-model.ts';
 
 const actionParams = slugParams.extend({ actionId: z.uuid() });
@@ -343,16 +342,13 @@ export default async function actionRoutes(app: FastifyInstance) {
 
   app.get('/api/v1/partnerships/:slug/actions', { config: { access: 'viewer' } }, async (request) => {
     const caller = callerIn(request);
-    const query = apiQuery.safeParse(request.query);
-    if (!query.success) {
-      const issue = query.error.issues[0]!;
-      throw new HttpError(400, `${issue.path.join('.') || 'query'}: ${issue.code === 'unrecognized_keys' ? `unknown parameter(s) ${issue.keys.join(', ')}` : issue.message}`, 'bad_request');
-    }
+    // A bad parameter or value is a ZodError, which the error handler answers as a 400 naming it.
+    const query = apiQuery.parse(request.query);
     const today = todayInEngland();
-    const filters: ActionFilters = { status: query.data.status, overdueOn: query.data.overdue === 'true' ? today : undefined };
-    if (query.data.indicator) {
-      const indicatorId = await findIndicatorIdByCode(app.db, caller.partnershipId, query.data.indicator);
-      if (!indicatorId) throw new HttpError(404, `indicator: no indicator with code "${query.data.indicator}" in this partnership`, 'not_found');
+    const filters: ActionFilters = { status: query.status, overdueOn: query.overdue === 'true' ? today : undefined };
+    if (query.indicator) {
+      const indicatorId = await findIndicatorIdByCode(app.db, caller.partnershipId, query.indicator);
+      if (!indicatorId) throw new HttpError(404, `indicator: no indicator with code "${query.indicator}" in this partnership`, 'not_found');
       filters.indicatorId = indicatorId;
     }
     const actions = await listActions(app.db, caller.partnershipId, filters);
@@ -380,19 +376,18 @@ export default async function actionRoutes(app: FastifyInstance) {
   app.get('/p/:slug/actions/:actionId/delete', { config: { access: 'manager' } }, async (request, reply) => {
     const caller = callerIn(request);
     const action = await loadAction(caller, request.params);
-    const updates = await listUpdates(app.db, caller.partnershipId, action.id);
-    return reply.view('actions/delete', { pageTitle: `Delete the action: ${action.title}`, partnership: caller.partnership, action, updateCount: updates.length });
+    const updateCount = await countUpdates(app.db, caller.partnershipId, action.id);
+    return reply.view('actions/delete', { pageTitle: `Delete the action: ${action.title}`, partnership: caller.partnership, action, updateCount });
   });
 
   app.post('/p/:slug/actions/:actionId/delete', { config: { access: 'manager' } }, async (request, reply) => {
     const caller = callerIn(request);
     const { actionId } = parseParams(actionParams, request.params);
-    const deleted = await app.db.transaction().execute(async (trx) => {
+    const event = { kind: 'action_deleted', userId: caller.userId, partnershipId: caller.partnershipId, address: request.ip };
+    const deleted = await deleteWithAuditEntry(app.db, event, async (trx) => {
       const found = await deleteAction(trx, caller.partnershipId, actionId);
-      if (found) await recordSecurityEvent(trx, { kind: 'action_deleted', userId: caller.userId, partnershipId: caller.partnershipId, address: request.ip, detail: { actionId, title: found.title } });
-      return found;
+      return found && { actionId, title: found.title };
     });
-    // Deleted already (by someone else, or a second click): the list, where it no longer is, says as much.
     if (!deleted) throw notFound('This action has already been deleted');
     return reply.redirect(`/p/${caller.partnership.slug}/actions`, 303);
   });

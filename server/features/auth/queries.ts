@@ -51,11 +51,6 @@ export async function deleteOtherSessions(db: Kysely<DB>, userId: string, keepTo
   await query.execute();
 }
 
-export async function findUserByApiToken(db: Kysely<DB>, token: string) {
-  const found = await findTokenCaller(db, token, null);
-  return found && { user: found.user, tokenId: found.tokenId, canWrite: found.canWrite };
-}
-
 /**
  * Records that a token was used, at most once a minute per token: a full log of every API call would be a write per
  * request, and the minute is enough to answer "was this token used, and when".

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, Role } from '../../db/schema.ts';
+import { recordSecurityEvent } from '../auth/queries.ts';
 
 // The choices the conversation's forms offer (members, priorities, indicators), each scoped by partnership id, so a
 // form can only ever name this partnership's objects — and the same lists check what a form sent back.
@@ -64,4 +65,21 @@ export async function findIndicatorCode(db: Kysely<DB>, partnershipId: string, i
 export async function findIndicatorIdByCode(db: Kysely<DB>, partnershipId: string, code: string) {
   const row = await db.selectFrom('indicator').select('id').where('partnership_id', '=', partnershipId).where('code', '=', code).executeTakeFirst();
   return row?.id ?? null;
+}
+
+/**
+ * Deletes something made by mistake and notes who deleted what in the audit log, in one transaction. `remove` deletes
+ * it (scoped by partnership) and answers the detail to record, or null when it was not there: then nothing is written
+ * and the answer is false (deleted already, by someone else or by a second click).
+ */
+export async function deleteWithAuditEntry(
+  db: Kysely<DB>,
+  event: { kind: string; userId: string; partnershipId: string; address: string },
+  remove: (trx: Transaction<DB>) => Promise<Record<string, unknown> | null>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const detail = await remove(trx);
+    if (detail) await recordSecurityEvent(trx, { ...event, detail });
+    return detail !== null;
+  });
 }

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
+import { deleteWithAuditEntry } from '../conversation/queries.ts';
 import { choice, dateField, formValues, parseForm, parseParams, requiredText, slugParams, todayInEngland, type FieldError } from '../conversation/forms.ts';
-import { recordSecurityEvent } from '../auth/queries.ts';
 import { findPartnership } from '../partnerships/queries.ts';
 import { agendaFromForm, keyOf, labelFor, loadStructure, slidesFor, startingAgenda, type Structure } from './agenda.ts';
 import { loadFigures } from './figures.ts';
@@ -182,10 +182,10 @@ export default async function dataDayRoutes(app: FastifyInstance) {
   app.post('/p/:slug/data-days/:dataDayId/delete', { config: { access: 'manager' } }, async (request, reply) => {
     const caller = callerIn(request);
     const { dataDayId } = parseParams(dataDayParams, request.params);
-    const deleted = await app.db.transaction().execute(async (trx) => {
+    const event = { kind: 'data_day_deleted', userId: caller.userId, partnershipId: caller.partnershipId, address: request.ip };
+    const deleted = await deleteWithAuditEntry(app.db, event, async (trx) => {
       const found = await deleteDataDay(trx, caller.partnershipId, dataDayId);
-      if (found) await recordSecurityEvent(trx, { kind: 'data_day_deleted', userId: caller.userId, partnershipId: caller.partnershipId, address: request.ip, detail: { dataDayId, title: found.title } });
-      return found;
+      return found && { dataDayId, title: found.title };
     });
     if (!deleted) throw notFound('This data day has already been deleted');
     return reply.redirect(`/p/${caller.partnership.slug}/data-days`, 303);

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { HttpError, notFound } from '../../http-errors.ts';
-import { findIndicatorByCode } from '../indicators/queries.ts';
+import { notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import { formValues, optionalText, parseForm, requiredText, type FieldError } from '../conversation/forms.ts';
@@ -68,12 +67,10 @@ export default async function storyRoutes(app: FastifyInstance) {
   // The current story of an indicator as JSON: its text as written (Markdown-like, for the reader to render safely).
   app.get('/api/v1/partnerships/:slug/indicators/:code/story', { config: { access: 'viewer' } }, async (request) => {
     const caller = callerIn(request);
-    const { code } = z.object({ code: z.string().min(1).max(64) }).parse(request.params);
-    const indicator = await findIndicatorByCode(app.db, caller.partnershipId, code);
-    if (!indicator) throw new HttpError(404, `No indicator with code "${code}" in this partnership`, 'not_found');
-    const story = await currentStory(app.db, caller.partnershipId, { kind: 'indicator', id: indicator.id });
+    const subject = await resolveSubject(app.db, caller.partnership, 'indicator', request.params);
+    const story = await currentStory(app.db, caller.partnershipId, subject);
     return {
-      indicator: { code: indicator.code, title: indicator.title },
+      indicator: { code: subject.indicator!.code, title: subject.indicator!.title },
       story: story && {
         version: story.version,
         versions: story.version_count,
