@@ -1,5 +1,6 @@
 // `npm run db:seed -- --demo`: load the Coventry demo partnership and demo accounts into the configured database.
 import { loadConfig } from '../server/config.ts';
+import { DataDirLockedError } from '../server/db/data-dir-lock.ts';
 import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { DEMO_ACCOUNTS, loadDemo } from './demo-loader.ts';
@@ -10,7 +11,11 @@ if (!args.includes('--demo') || args.some((a) => a !== '--demo')) {
   process.exit(2);
 }
 const config = loadConfig();
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+// Refused, for one, while the server has the embedded folder open: the reason in one line, not a stack trace.
+const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir }).catch((error: unknown) => {
+  console.error(error instanceof DataDirLockedError ? error.message : `Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 try {
   await migrateToLatest(database.db);
   const existing = await database.db.selectFrom('partnership').select('id').where('slug', '=', 'coventry').executeTakeFirst();

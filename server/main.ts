@@ -1,6 +1,7 @@
 // Starts the tracker: config → database → migrations → demo data → app → listen. SIGTERM/SIGINT close cleanly.
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { loadDemoIfEmpty } from '../seeds/demo-loader.ts';
@@ -15,7 +16,8 @@ try {
 
 const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.dataDir }).catch(
   (error: unknown) => {
-    console.error(`Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
+    // Another process has the embedded folder: its message already says which and what to do.
+    console.error(error instanceof DataDirLockedError ? error.message : `Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(3);
   },
 );
@@ -54,6 +56,11 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+// Safety net. A rejected promise that nobody awaited is a bug: it is logged at error level, to be found and fixed,
+// but it does not end the process (Node's default), which would cut off every other request in flight. A thrown
+// exception still ends it: after one, the process's state cannot be trusted.
+process.on('unhandledRejection', (reason) => app.log.error({ err: reason }, 'unhandled promise rejection (a bug)'));
 
 try {
   const address = await app.listen({ port: config.PORT, host: config.HOST });

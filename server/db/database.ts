@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, sql } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
+import { CompiledQuery, Kysely, sql, type DatabaseConnection, type Driver } from 'kysely';
+import { PostgresJSDialect, PostgresJSDriver, type PostgresJSDialectConfig } from 'kysely-postgres-js';
 import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock.ts';
 import { PGliteDialect, pgliteParsers } from './pglite-dialect.ts';
 import type { DB } from './schema.ts';
 
@@ -33,17 +34,64 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       onnotice: () => {},
       // int8 stays a string on both engines (see pgliteParsers).
       types: {},
+      // After a restart or a terminated backend, reconnect within a second: the driver's default backoff grows to
+      // 20 s after a few failures, and every request would wait that long.
+      backoff: (attempts: number) => Math.min(0.05 * 2 ** attempts, 1),
+      // A server that does not answer at all (a dead host) fails requests with 503 in 10 s, not 30.
+      connect_timeout: 10,
     });
-    const db = new Kysely<DB>({ dialect: new PostgresJSDialect({ postgres: client }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ postgres: client }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.dataDir, {
-    parsers: pgliteParsers,
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-  });
+  // Held from before the engine touches the folder until after it has let go (see data-dir-lock.ts).
+  const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.dataDir, {
+      parsers: pgliteParsers,
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  // A tarball holds the lock file of the process that dumped it, now unpacked over ours.
+  if (options.loadDataDir) lock?.reassert();
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-  return { db, engine: 'pglite', pglite, close: () => db.destroy() };
+  const close = async () => {
+    try {
+      await db.destroy();
+      // Kysely hands the dialect nothing to destroy when no query ran; the engine must still stop (it keeps Node alive).
+      if (!pglite.closed) await pglite.close();
+    } finally {
+      lock?.release();
+    }
+  };
+  return { db, engine: 'pglite', pglite, close };
+}
+
+/**
+ * kysely-postgres-js, except for a rollback that fails: Kysely's PostgresDriver then calls a method of its own
+ * connection class that this driver's connection lacks, and the caller gets "… is not a function" (a 500) in place of
+ * the connection error (a 503). The rollback's own error is thrown instead; a failed rollback means the connection is
+ * gone, and the patched driver will not hand it out again (patches/postgres+3.4.10.patch).
+ */
+class PostgresDialect extends PostgresJSDialect {
+  readonly #config: PostgresJSDialectConfig;
+  constructor(config: PostgresJSDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new PostgresDriver(this.#config);
+  }
+}
+
+class PostgresDriver extends PostgresJSDriver {
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
 }
 
 /** True when the database answers a trivial query within the time allowed. */

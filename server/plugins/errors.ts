@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
-import { HttpError } from '../http-errors.ts';
+import { DATABASE_UNAVAILABLE, HttpError, isDatabaseUnavailable } from '../http-errors.ts';
 
 export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
 
@@ -19,6 +19,13 @@ export default fp(
         const issue = error.issues[0];
         const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
         return sendError(request, reply, 400, 'bad_request', `The request could not be understood (${where}${issue?.message ?? 'invalid'})`);
+      }
+      // The connection to PostgreSQL dropped or cannot be made (a restart, a failover, a terminated backend): the
+      // request was fine and can be tried again, so say that rather than "a problem with the service".
+      if (isDatabaseUnavailable(error)) {
+        request.log.error({ err: error, requestId: request.id }, 'database unavailable');
+        reply.header('retry-after', '5');
+        return sendError(request, reply, 503, 'database_unavailable', DATABASE_UNAVAILABLE);
       }
       let status = (error as FastifyError).statusCode ?? 500;
       if (status < 400 || status > 599) status = 500;
@@ -57,6 +64,7 @@ const pageTitles: Record<number, string> = {
   409: 'Someone else changed this',
   413: 'The file or form is too large',
   429: 'Too many attempts',
+  503: 'Sorry, the service is unavailable',
 };
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string) {

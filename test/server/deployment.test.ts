@@ -14,4 +14,6 @@ t.test('docker-compose.yml runs the app with PostgreSQL 16 or 17, a volume and h
   t.equal(app.environment.HOST, '0.0.0.0', 'the app listens beyond the container');
   t.equal(app.depends_on.db.condition, 'service_healthy', 'the app waits for a healthy database');
   t.match(JSON.stringify(app.healthcheck.test), /healthz/);
+  // Without the patched PostgreSQL driver a dropped connection can end the process (see patches/).
+  t.ok(!/--ignore-scripts/.test(app.command) || /patch-package/.test(app.command), 'the driver patch is applied even when install scripts are skipped');
 });
