@@ -1,10 +1,13 @@
 // `npm run cli -- <command> [options]`: the operator's command line for accounts, partnerships, memberships and API
 // tokens. Scripts depend on its shape: the commands, options, output and exit codes below are an interface.
 //   exit 0: done (or help shown);  1: refused or not found;  2: the command line is wrong.
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Kysely, Transaction } from 'kysely';
 import { loadConfig, type Config } from './config.ts';
+import { backupEmbeddedDatabase, restoreEmbeddedDatabase } from './db/backup.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import type { DB, Role } from './db/schema.ts';
@@ -21,8 +24,9 @@ import {
   removeMembership,
   revokeApiToken,
   setMembership,
+  setPassword,
 } from './features/accounts/queries.ts';
-import { passwordProblem } from './features/auth/passwords.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordProblem } from './features/auth/passwords.ts';
 import type { AppliedTemplate } from './features/templates/index.ts';
 import { ROLES } from './plugins/auth.ts';
 
@@ -37,6 +41,16 @@ type Values = Record<string, string | boolean | undefined>;
 type OptionTypes = Record<string, { type: 'string' | 'boolean' }>;
 /** What a command does in the database, in one transaction; it returns the lines to print once that has committed. */
 type Action = (trx: Transaction<DB>, config: Config) => Promise<string[]>;
+/**
+ * A command that is not one transaction of the configured database: a backup or a restore (which handle the embedded
+ * folder themselves), or work that commits on its own. With `opensDatabase` it is given the database, opened and migrated.
+ */
+class OwnWork {
+  constructor(
+    readonly opensDatabase: boolean,
+    readonly run: (config: Config, database?: Database) => Promise<string[]>,
+  ) {}
+}
 
 interface Io {
   env: Record<string, string | undefined>;
@@ -54,7 +68,7 @@ interface Command {
   help: string[];
   options: OptionTypes;
   /** Checks everything that needs no database (so a wrong command line fails fast), then says what to do in it. */
-  prepare(values: Values, io: Io): Promise<Action>;
+  prepare(values: Values, io: Io): Promise<Action | OwnWork>;
 }
 
 const commands: Command[] = [
@@ -67,7 +81,8 @@ const commands: Command[] = [
       '  --email E           their email address, which they sign in with',
       '  --name N            their name, as shown to others',
       '  --site-admin        a site administrator (manages every partnership and account)',
-      '  --password-stdin    read the password from the first line of standard input (at least 12 characters);',
+      '  --password-stdin    read the password from the first line of standard input (at least 12 characters,',
+      '                      and not one of the commonly used passwords);',
       '                      without it, a one-time link to set a password is printed instead',
       `The link is <PUBLIC_URL or http://localhost:PORT>/set-password/<token> and works once, within ${SET_PASSWORD_LINK_HOURS} hours.`,
     ],
@@ -80,7 +95,8 @@ const commands: Command[] = [
       if (values['password-stdin']) {
         password = await readPassword(io);
         const problem = passwordProblem(password);
-        if (problem) throw new Refusal(`${problem} (the first line of standard input has ${password.length})`);
+        const badLength = password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH;
+        if (problem) throw new Refusal(badLength ? `${problem} (the first line of standard input has ${password.length})` : problem);
       }
       return async (trx, config) => {
         const user = await createUser(trx, { email, name, password, siteAdmin });
@@ -92,6 +108,41 @@ const commands: Command[] = [
           `${publicBase(io.env, config)}/set-password/${token}`,
         ];
       };
+    },
+  },
+  {
+    group: 'user',
+    action: 'set-password',
+    synopsis: '--email E [--password-stdin]',
+    summary: 'Reset an account\'s password: print a one-time link to set a new one, or set it from standard input.',
+    help: [
+      '  --email E           the account',
+      '  --password-stdin    set the password to the first line of standard input (at least 12 characters,',
+      '                      and not one of the commonly used passwords);',
+      '                      without it, a one-time link to set a password is printed instead',
+      `Setting the password (either way) ends every sign-in of the account. The link works once, within ${SET_PASSWORD_LINK_HOURS} hours.`,
+    ],
+    options: { email: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    async prepare(values, io) {
+      const email = normaliseEmail(required(values, 'email'));
+      if (!values['password-stdin']) {
+        return async (trx, config) => {
+          const token = await createSetPasswordLink(trx, await userIdOf(trx, email));
+          return [
+            `Send ${email} this link to set a new password; it works once, within ${SET_PASSWORD_LINK_HOURS} hours:`,
+            `${publicBase(io.env, config)}/set-password/${token}`,
+          ];
+        };
+      }
+      const password = await readPassword(io);
+      const problem = passwordProblem(password);
+      const badLength = password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH;
+      if (problem) throw new Refusal(badLength ? `${problem} (the first line of standard input has ${password.length})` : problem);
+      // setPassword commits on its own (it ends the account's sessions in the same transaction).
+      return new OwnWork(true, async (_config, database) => {
+        await setPassword(database!.db, await userIdOf(database!.db, email), password);
+        return [`Set a new password for ${email}; every sign-in of that account has ended.`];
+      });
     },
   },
   {
@@ -240,6 +291,51 @@ const commands: Command[] = [
       };
     },
   },
+  {
+    group: 'database',
+    action: 'backup',
+    synopsis: '--out FILE',
+    summary: 'Write a backup of the embedded database (DATA_DIR) to a file; the server must be stopped.',
+    help: [
+      '  --out FILE          the backup file to write (a gzipped tarball of the data folder); never an existing file',
+      'It opens the embedded database, so it is refused while the server (or anything else) has DATA_DIR open.',
+      'With DATABASE_URL, back up with pg_dump instead (see the README).',
+    ],
+    options: { out: { type: 'string' } },
+    async prepare(values) {
+      const out = required(values, 'out');
+      return new OwnWork(false, async (config) => {
+        if (config.DATABASE_URL) throw new Refusal('DATABASE_URL is set: back PostgreSQL up with pg_dump --format=custom (see the README); this command backs up the embedded database');
+        const made = await backupEmbeddedDatabase(config.dataDir, out);
+        return [`Wrote a backup of ${config.dataDir} to ${out} (${describeSize(made.bytes)}: ${describeContents(made)}).`];
+      });
+    },
+  },
+  {
+    group: 'database',
+    action: 'restore',
+    synopsis: '--from FILE [--data-dir DIR]',
+    summary: 'Restore a backup made by "database backup" into a new or empty folder.',
+    help: [
+      '  --from FILE         the backup file',
+      '  --data-dir DIR      the folder to restore into (default DATA_DIR); it must be new or empty',
+      'Then start the tracker with DATA_DIR=DIR. A folder that holds anything is refused: move it aside first.',
+      'With DATABASE_URL, restore PostgreSQL with pg_restore instead (see the README).',
+    ],
+    options: { from: { type: 'string' }, 'data-dir': { type: 'string' } },
+    async prepare(values) {
+      const from = required(values, 'from');
+      const dataDir = optional(values, 'data-dir');
+      return new OwnWork(false, async (config) => {
+        if (config.DATABASE_URL && dataDir === null) {
+          throw new Refusal('DATABASE_URL is set: restore PostgreSQL with pg_restore (see the README), or give --data-dir to restore an embedded database');
+        }
+        const target = dataDir === null ? config.dataDir : path.resolve(dataDir);
+        const restored = await restoreEmbeddedDatabase(from, target);
+        return [`Restored ${from} into ${target} (${describeContents(restored)}). Start the tracker with DATA_DIR=${target}.`];
+      });
+    },
+  },
 ];
 
 const groups = [...new Set(commands.map((c) => c.group))];
@@ -253,7 +349,9 @@ function overallHelp(): string {
     ...commands.map((c) => `  ${c.group} ${c.action} ${c.synopsis}\n      ${c.summary}`),
     '',
     `Run '${PROGRAM} <command> --help' for a command's options.`,
-    'The database is DATABASE_URL, or else the embedded one in DATA_DIR (default ./data); it is migrated first.',
+    'The database is DATABASE_URL, or else the embedded one in DATA_DIR (default ./data); it is migrated first',
+    '(except by "database backup" and "database restore"). The embedded database is one process\'s at a time:',
+    'while the server runs on DATA_DIR, stop it first, or use the web pages or the API.',
     'Exit status: 0 done, 1 refused or not found, 2 the command line is wrong.',
   ].join('\n');
 }
@@ -326,6 +424,15 @@ function readHidden({ stdin, stderr }: Io): Promise<string> {
   });
 }
 
+function describeContents(contents: { partnerships: number; observations: number }): string {
+  const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  return `${count(contents.partnerships, 'partnership')}, ${count(contents.observations, 'figure')}`;
+}
+
+function describeSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 function describeTemplate(applied: AppliedTemplate): string[] {
   const count = (n: number, one: string, many = `${one}s`) => (n ? [`${n} ${n === 1 ? one : many}`] : []);
   const history = applied.authority ? ` (${applied.indicatorsWithHistory} with ${applied.authority.name}'s history)` : '';
@@ -385,7 +492,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     return 2;
   }
 
-  let done: Action;
+  let done: Action | OwnWork;
   try {
     let values: Values;
     try {
@@ -409,17 +516,25 @@ async function main(argv: string[], io: Io): Promise<number> {
     return 1;
   }
 
-  // Refusals (AccountError, Refusal), bad configuration and an unreachable database alike: the message, no stack.
+  // Refusals (AccountError, Refusal, BackupRefusal, a data folder in use), bad configuration and an unreachable
+  // database alike: the message, no stack.
   let database: Database | undefined;
   try {
     const config = loadConfig(io.env);
+    if (done instanceof OwnWork && !done.opensDatabase) {
+      for (const line of await done.run(config)) say(line);
+      return 0;
+    }
     try {
       database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, poolSize: 2 });
       await migrateToLatest(database.db);
     } catch (error) {
+      if (error instanceof DataDirLockedError) throw error;
       throw new Refusal(`The database could not be opened and migrated: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const lines = await database.db.transaction().execute((trx) => done(trx, config));
+    const work = done;
+    const opened = database;
+    const lines = work instanceof OwnWork ? await work.run(config, opened) : await opened.db.transaction().execute((trx) => work(trx, config));
     for (const line of lines) say(line);
     return 0;
   } catch (error) {

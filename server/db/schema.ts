@@ -113,10 +113,14 @@ export interface MembershipTable {
 }
 export interface UserSessionTable {
   id_hash: string;
+  /** A handle for the session on the account page: not the token's hash. */
+  id: Generated<string>;
   user_id: string;
   created_at: CreatedAt;
   expires_at: Date;
   last_seen_at: CreatedAt;
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
+  address: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface SetPasswordLinkTable {
   token_hash: string;
@@ -143,6 +147,12 @@ export interface SignInAttemptTable {
   succeeded: boolean;
   at: CreatedAt;
 }
+/** One counter per thing throttled (see features/auth/throttle.ts). */
+export interface SignInThrottleTable {
+  key: string;
+  attempts: number;
+  last_at: CreatedAt;
+}
 export interface SecurityEventTable {
   id: Generated<string>;
   at: CreatedAt;
@@ -168,6 +178,7 @@ export interface DB extends AnalysisTables, DataTables, StoriesTables, LibraryTa
   set_password_link: SetPasswordLinkTable;
   api_token: ApiTokenTable;
   sign_in_attempt: SignInAttemptTable;
+  sign_in_throttle: SignInThrottleTable;
   security_event: SecurityEventTable;
 }
 

@@ -2,7 +2,16 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/schema.ts';
-import { findSessionCaller, findTokenCaller, getOrCreateSecret, noteSessionUse, noteTokenUse, type Caller, type PartnershipAccess } from '../features/auth/queries.ts';
+import {
+  findSessionCaller,
+  findTokenCaller,
+  getOrCreateSecret,
+  noteSessionUse,
+  noteTokenUse,
+  type Caller,
+  type PartnershipAccess,
+  type SessionOrigin,
+} from '../features/auth/queries.ts';
 import { randomToken } from '../features/auth/passwords.ts';
 import { HttpError } from '../http-errors.ts';
 import { isApiRequest, sendError } from './errors.ts';
@@ -88,6 +97,15 @@ export default fp(
       request.access = { ...found, role: found.role };
     });
 
+    // What a signed-in person (or a token's script) is sent is theirs: no browser or shared cache may keep it, to be
+    // shown again by a back button on a shared computer. A public route that chose its own caching (the stylesheet,
+    // scripts) keeps it.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (!request.caller) return payload;
+      if (request.routeOptions.config?.access !== 'public' || !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      return payload;
+    });
+
     // CSRF: every unsafe request carried by a cookie must also carry the token from our own page
     // (form field `_csrf` or header `x-csrf-token`). Bearer-token API calls carry no cookie and need none.
     app.addHook('preHandler', async (request, reply) => {
@@ -127,6 +145,12 @@ async function identifyCaller(app: FastifyInstance, request: FastifyRequest, slu
   const found = await findSessionCaller(app.db, sessionToken, slug, idleMinutes);
   if (found?.unusedForAMinute) await noteSessionUse(app.db, sessionToken);
   return found && { caller: { user: found.user, via: 'session', canWrite: true, sessionToken }, access: found.access };
+}
+
+/** What a new session records of where it began: the browser (as it names itself, cut short) and the address. */
+export function sessionOrigin(request: FastifyRequest): SessionOrigin {
+  const agent = headerValue(request.headers['user-agent']);
+  return { userAgent: agent ? agent.slice(0, 300) : null, address: request.ip ?? null };
 }
 
 /** The value a CSRF token is bound to: the session, or for a signed-out visitor (the sign-in form) a random cookie. */

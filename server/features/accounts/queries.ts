@@ -176,6 +176,37 @@ export async function revokeApiToken(db: Kysely<DB>, userId: string, which: { id
   return rows.length;
 }
 
+/**
+ * A user's sessions still in force (not expired, not idle too long), latest used first, with the one `currentToken`
+ * belongs to marked: what the account page lists so a person can end one they do not recognise.
+ */
+export async function listSessions(db: Kysely<DB>, userId: string, currentToken: string | undefined, idleMinutes: number) {
+  return db
+    .selectFrom('user_session')
+    .select(['id', 'created_at', 'last_seen_at', 'user_agent', 'address', sql<boolean>`id_hash = ${currentToken ? sha256(currentToken) : ''}`.as('this_device')])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .where('last_seen_at', '>', sql<Date>`now() - make_interval(mins => ${idleMinutes})`)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+}
+
+/**
+ * Ends one session of this user (found by its handle, never another user's): null when there was none, else whether
+ * it was the one `currentToken` belongs to.
+ */
+export async function endSession(db: Kysely<DB>, userId: string, sessionId: string, currentToken: string | undefined, address: string | null) {
+  const ended = await db
+    .deleteFrom('user_session')
+    .where('user_id', '=', userId)
+    .where('id', '=', sessionId)
+    .returning(sql<boolean>`id_hash = ${currentToken ? sha256(currentToken) : ''}`.as('this_device'))
+    .executeTakeFirst();
+  if (!ended) return null;
+  await recordSecurityEvent(db, { kind: 'session_ended', userId, address, detail: { sessionId } });
+  return { thisDevice: ended.this_device };
+}
+
 export async function listAllPartnerships(db: Kysely<DB>) {
   return db
     .selectFrom('partnership')

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { Role } from '../../db/schema.ts';
 import { notFound, forbidden } from '../../http-errors.ts';
-import { ROLES, SESSION_COOKIE } from '../../plugins/auth.ts';
+import { ROLES, SESSION_COOKIE, sessionOrigin } from '../../plugins/auth.ts';
 import { passwordProblem, sha256, verifyPassword } from '../auth/passwords.ts';
-import { createSession, findUserByEmail, listMemberships } from '../auth/queries.ts';
+import { createSession, findUserByEmail, listMemberships, recordSecurityEvent } from '../auth/queries.ts';
+import { admitCurrentPasswordCheck, signInRules, waitText } from '../auth/throttle.ts';
 import {
   AccountError,
   EMAIL_PATTERN,
@@ -15,11 +16,13 @@ import {
   createPartnership,
   createSetPasswordLink,
   createUser,
+  endSession,
   findSetPasswordLink,
   findUserId,
   listAllPartnerships,
   listApiTokens,
   listMembers,
+  listSessions,
   removeMembership,
   revokeApiToken,
   setMembership,
@@ -35,16 +38,22 @@ function publicUrl(request: FastifyRequest, path: string) {
 }
 
 export default async function accountRoutes(app: FastifyInstance, { config }: { config: Config }) {
+  const rules = signInRules(config);
   app.partnershipNav.push({ key: 'members', text: 'Members', order: 90, role: 'admin', href: (slug) => `/p/${slug}/members` });
 
-  // ---- Your account: password and API tokens ------------------------------------------------------------------
+  // ---- Your account: password, sessions and API tokens --------------------------------------------------------
   async function renderAccount(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const user = request.caller!.user;
-    const [memberships, tokens] = await Promise.all([listMemberships(app.db, user.id), listApiTokens(app.db, user.id)]);
+    const [memberships, tokens, sessions] = await Promise.all([
+      listMemberships(app.db, user.id),
+      listApiTokens(app.db, user.id),
+      listSessions(app.db, user.id, request.caller!.sessionToken, config.SESSION_IDLE_MINUTES),
+    ]);
     return reply.code(status).view('accounts/account', {
       pageTitle: 'Your account',
       memberships,
       tokens,
+      sessions,
       errors: [],
       values: {},
       ...extra,
@@ -56,15 +65,27 @@ export default async function accountRoutes(app: FastifyInstance, { config }: { 
   app.post('/account/password', { config: { access: 'signed_in' } }, async (request, reply) => {
     const body = z.object({ current: z.string().default(''), password: z.string().default(''), confirm: z.string().default('') }).parse(request.body ?? {});
     const errors: FieldErrors = [];
+    // Someone at an unlocked screen must not get unlimited guesses at the password it protects.
+    const admission = await admitCurrentPasswordCheck(app.db, rules, request.caller!.user.id);
+    if (!admission.admitted) {
+      await recordSecurityEvent(app.db, { kind: 'password_change_throttled', userId: request.caller!.user.id, address: request.ip });
+      reply.header('retry-after', String(admission.waitSeconds));
+      return renderAccount(request, reply, { errors: [{ field: 'current', text: `Too many wrong current passwords. ${waitText(admission.waitSeconds)} and try again.` }] }, 429);
+    }
     const stored = await findUserByEmail(app.db, request.caller!.user.email);
-    if (!(await verifyPassword(body.current, stored?.password_hash ?? null))) errors.push({ field: 'current', text: 'Your current password is not right' });
+    const currentRight = await verifyPassword(body.current, stored?.password_hash ?? null);
+    await admission.settle(currentRight);
+    if (!currentRight) {
+      await recordSecurityEvent(app.db, { kind: 'password_change_failed', userId: request.caller!.user.id, address: request.ip });
+      errors.push({ field: 'current', text: 'Your current password is not right' });
+    }
     const problem = passwordProblem(body.password);
     if (problem) errors.push({ field: 'password', text: problem });
     else if (body.password !== body.confirm) errors.push({ field: 'confirm', text: 'The two new passwords are not the same' });
     if (errors.length) return renderAccount(request, reply, { errors }, 400);
     await setPassword(app.db, request.caller!.user.id, body.password);
     // Every session ended, this one too: start a fresh one so the person stays signed in here only.
-    const token = await createSession(app.db, request.caller!.user.id, config.SESSION_HOURS);
+    const token = await createSession(app.db, request.caller!.user.id, config.SESSION_HOURS, sessionOrigin(request));
     reply.setCookie(SESSION_COOKIE, token, { ...app.sessionCookieOptions, maxAge: config.SESSION_HOURS * 3600 });
     return reply.redirect('/account?changed=password', 303);
   });
@@ -82,6 +103,18 @@ export default async function accountRoutes(app: FastifyInstance, { config }: { 
     const revoked = await revokeApiToken(app.db, request.caller!.user.id, { id: tokenId });
     if (!revoked) throw notFound();
     return reply.redirect('/account', 303);
+  });
+
+  app.post('/account/sessions/:sessionId/end', { config: { access: 'signed_in' } }, async (request, reply) => {
+    const { sessionId } = parseOr404(z.object({ sessionId: z.uuid() }), request.params);
+    const ended = await endSession(app.db, request.caller!.user.id, sessionId, request.caller!.sessionToken, request.ip);
+    if (!ended) throw notFound();
+    // Ending the session in use here is signing out.
+    if (ended.thisDevice) {
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.redirect('/sign-in', 303);
+    }
+    return reply.redirect('/account?ended=session', 303);
   });
 
   // ---- Set a password from a one-time link ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, createHash } from 'node:crypto';
+import { dictionary } from '@zxcvbn-ts/language-common';
 
 // OWASP Password Storage Cheat Sheet: scrypt with N=2^17, r=8, p=1 (128 MiB). The parameters are stored with the
 // hash, so raising them later only affects new passwords.
@@ -34,10 +35,27 @@ export async function verifyPassword(password: string, stored: string | null): P
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** What makes an acceptable password: long enough to resist guessing, no composition rules (NCSC guidance). */
+export const PASSWORD_MIN_LENGTH = 12;
+export const PASSWORD_MAX_LENGTH = 200;
+
+// The maintained list of the most used passwords that zxcvbn-ts ships (about 49,000, from leaked-password corpora).
+// Only those long enough to pass the length rule can matter; kept lower-case, built on first use.
+let commonPasswords: Set<string> | undefined;
+function isCommonPassword(password: string): boolean {
+  commonPasswords ??= new Set(
+    (dictionary['passwords-common'] as string[]).filter((p) => p.length >= PASSWORD_MIN_LENGTH).map((p) => p.toLowerCase()),
+  );
+  return commonPasswords.has(password.toLowerCase());
+}
+
+/**
+ * What makes an acceptable password (NCSC guidance): long enough to resist guessing, not one of the passwords
+ * attackers try first, and no composition rules.
+ */
 export function passwordProblem(password: string): string | null {
-  if (password.length < 12) return 'Enter a password of at least 12 characters';
-  if (password.length > 200) return 'Enter a password of 200 characters or fewer';
+  if (password.length < PASSWORD_MIN_LENGTH) return `Enter a password of at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (password.length > PASSWORD_MAX_LENGTH) return `Enter a password of ${PASSWORD_MAX_LENGTH} characters or fewer`;
+  if (isCommonPassword(password)) return 'This password is on a list of commonly used passwords, so it is easy to guess: choose another';
   return null;
 }
 

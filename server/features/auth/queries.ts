@@ -31,11 +31,23 @@ export async function noteSessionUse(db: Kysely<DB>, sessionToken: string): Prom
   await db.updateTable('user_session').set({ last_seen_at: sql<Date>`now()` as any }).where('id_hash', '=', sha256(sessionToken)).execute();
 }
 
-export async function createSession(db: Kysely<DB>, userId: string, hours: number): Promise<string> {
+/** Where a session began, as its owner would recognise it on the account page. */
+export interface SessionOrigin {
+  userAgent: string | null;
+  address: string | null;
+}
+
+export async function createSession(db: Kysely<DB>, userId: string, hours: number, origin?: SessionOrigin): Promise<string> {
   const token = randomToken();
   await db
     .insertInto('user_session')
-    .values({ id_hash: sha256(token), user_id: userId, expires_at: sql<Date>`now() + make_interval(hours => ${hours})` as any })
+    .values({
+      id_hash: sha256(token),
+      user_id: userId,
+      expires_at: sql<Date>`now() + make_interval(hours => ${hours})` as any,
+      user_agent: origin?.userAgent ?? null,
+      address: origin?.address ?? null,
+    })
     .execute();
   return token;
 }
@@ -75,21 +87,63 @@ export async function findUserByEmail(db: Kysely<DB>, email: string) {
     .executeTakeFirst();
 }
 
-export async function countRecentFailures(db: Kysely<DB>, address: string, email: string, windowMinutes: number) {
-  const row = await db
-    .selectFrom('sign_in_attempt')
-    .select([
-      sql<string>`count(*) filter (where address = ${address})`.as('by_address'),
-      sql<string>`count(*) filter (where lower(email) = ${email.trim().toLowerCase()})`.as('by_account'),
-    ])
-    .where('succeeded', '=', false)
-    .where('at', '>', sql<Date>`now() - make_interval(mins => ${windowMinutes})`)
-    .executeTakeFirstOrThrow();
-  return { byAddress: Number(row.by_address), byAccount: Number(row.by_account) };
+/** How a throttle counts: attempts allowed before waiting, the first wait (it doubles with each attempt after). */
+export interface ThrottleRule {
+  free: number;
+  firstWaitSeconds: number;
 }
 
-export async function recordSignInAttempt(db: Kysely<DB>, address: string, email: string, succeeded: boolean) {
-  await db.insertInto('sign_in_attempt').values({ address, email: email.trim().toLowerCase().slice(0, 320), succeeded }).execute();
+/** The wait after `attempts` (a column or value) under a rule: none within the free attempts, then doubling, at most a day. */
+const waitAfter = (attempts: ReturnType<typeof sql.ref>, rule: ThrottleRule) =>
+  sql`make_interval(secs => case when ${attempts} < ${rule.free} then 0
+    else least(${rule.firstWaitSeconds}::float8 * power(2, least(${attempts} - ${rule.free}, 20)), 86400) end)`;
+
+/**
+ * Counts one attempt against a throttle if it may be made now, in one statement: concurrent attempts each see the
+ * count after their own, so no more than the rule allows ever get through. A counter left alone for a day after its
+ * wait is forgotten. Returns the count, or null when the attempt must wait (and was not counted).
+ */
+export async function countAttempt(db: Kysely<DB>, key: string, rule: ThrottleRule): Promise<number | null> {
+  const attempts = sql.ref('sign_in_throttle.attempts');
+  const wait = waitAfter(attempts, rule);
+  const { rows } = await sql<{ attempts: number }>`
+    insert into sign_in_throttle (key, attempts, last_at) values (${key}, 1, now())
+    on conflict (key) do update set
+      attempts = case when sign_in_throttle.last_at + ${wait} + interval '1 day' <= now() then 1 else sign_in_throttle.attempts + 1 end,
+      last_at = now()
+    where sign_in_throttle.attempts < ${rule.free} or sign_in_throttle.last_at + ${wait} <= now()
+    returning attempts`.execute(db);
+  return rows[0] ? Number(rows[0].attempts) : null;
+}
+
+/** How long until a throttle admits its next attempt, in whole seconds (at least 1). */
+export async function secondsUntilAdmitted(db: Kysely<DB>, key: string, rule: ThrottleRule): Promise<number> {
+  const wait = waitAfter(sql.ref('attempts'), rule);
+  const row = await db
+    .selectFrom('sign_in_throttle')
+    .select(sql<number>`ceil(extract(epoch from last_at + ${wait} - now()))::int`.as('seconds'))
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return Math.max(1, Number(row?.seconds ?? 1));
+}
+
+/** Gives attempts back (one each): the attempt was not made after all, or it was someone signing in rightly. */
+export async function giveBackAttempts(db: Kysely<DB>, keys: string[]): Promise<void> {
+  if (!keys.length) return;
+  await db
+    .updateTable('sign_in_throttle')
+    .set({ attempts: sql<number>`greatest(attempts - 1, 0)` })
+    .where('key', 'in', keys)
+    .execute();
+}
+
+export async function clearAttempts(db: Kysely<DB>, key: string): Promise<void> {
+  await db.deleteFrom('sign_in_throttle').where('key', '=', key).execute();
+}
+
+/** Counters nobody has touched for longer than any wait and its day of memory are of no more use. */
+export async function forgetQuietThrottles(db: Kysely<DB>): Promise<void> {
+  await db.deleteFrom('sign_in_throttle').where('last_at', '<', sql<Date>`now() - interval '3 days'`).execute();
 }
 
 export async function recordSecurityEvent(
