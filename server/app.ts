@@ -9,6 +9,7 @@ import auth from './plugins/auth.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import db from './plugins/db.ts';
 import errors from './plugins/errors.ts';
+import inputGuard from './plugins/input-guard.ts';
 import computedCache from './plugins/computed-cache.ts';
 import extensions from './plugins/extensions.ts';
 import views from './plugins/views.ts';
@@ -128,6 +129,8 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   });
   await app.register(cookie);
   await app.register(formbody);
+  // Text no column can store (a NUL, half a surrogate pair) is refused here, for every route, before any handler.
+  await app.register(inputGuard);
   await app.register(auth, { secureCookies: config.trustProxy !== false, idleMinutes: config.SESSION_IDLE_MINUTES });
   await app.register(views);
   await app.register(extensions);

@@ -42,13 +42,25 @@ export function formValues(body: unknown): Record<string, string | string[]> {
   return values;
 }
 
+/**
+ * The message for text over its limit. A message that states a number of characters must state the limit enforced
+ * (a message saying 1,100 where 1,000 is enforced misleads): a mismatch stops the app at start-up, not in front of a user.
+ */
+export function tooLongMessage(max: number, message: string): string {
+  const stated = /(\d[\d,]*) characters/.exec(message)?.[1];
+  if (stated !== undefined && Number(stated.replace(/,/g, '')) !== max) {
+    throw new Error(`The message “${message}” states a limit of ${stated} characters, but ${max} is enforced`);
+  }
+  return message;
+}
+
 /** A required text field. */
 export const requiredText = (max: number, missing: string, tooLong: string) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.trim() : ''), z.string().min(1, missing).max(max, tooLong));
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : ''), z.string().min(1, missing).max(max, tooLongMessage(max, tooLong)));
 
 /** An optional text field: trimmed, '' when absent. */
-export const optionalText = (max: number, tooLong: string) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.trim() : ''), z.string().max(max, tooLong));
+export const optionalText = (max: number, tooLong?: string) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.trim() : ''), z.string().max(max, tooLong === undefined ? undefined : tooLongMessage(max, tooLong)));
 
 /** Checkboxes and multiple selects: always a list of strings, empty entries dropped. */
 export const stringList = z.preprocess(
