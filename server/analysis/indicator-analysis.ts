@@ -173,7 +173,9 @@ function forecastLineFor(forecast: Forecast | NoForecast, baseline: AgreedBaseli
   }
   const fit = baseline.fit!;
   const first = Math.min(...fit.historyPositions);
-  const last = Math.max(baseline.position + 1, latest ?? baseline.position);
+  // Up to the latest figure, but never more than a century of months past the baseline: a stored figure far in
+  // the future (year 9998, typed before periods were checked) must not make a line of a hundred thousand points.
+  const last = Math.min(Math.max(baseline.position + 1, latest ?? baseline.position), baseline.position + 1200);
   const line: ForecastLinePoint[] = [];
   for (let position = first; position <= last; position++) {
     const point = forecast.forecastAt(position)!;

@@ -123,6 +123,44 @@ export function periodFromPosition(type: PeriodType, position: number): Period {
   return { type, position, label, key: label.replace(/[/ ]/g, '-') };
 }
 
+/**
+ * The periods a figure may be entered for: from 1990 (before it, no statistic this tracker follows was published)
+ * to five years after today's (a target or a forecast, never further). Anything outside is almost always a typing
+ * slip (9998/99), and would leave a partnership's pages to cope with years they cannot show.
+ */
+export const EARLIEST_PERIOD_YEAR = 1990;
+export const PERIOD_YEARS_AHEAD = 5;
+
+export function periodWindow(today: Date): { from: number; to: number } {
+  return { from: EARLIEST_PERIOD_YEAR, to: today.getUTCFullYear() + PERIOD_YEARS_AHEAD };
+}
+
+/** Why a period is outside the window, stating the window; null when it is inside. */
+export function periodOutsideWindow(period: Pick<Period, 'type' | 'position' | 'label'>, today: Date): string | null {
+  const year = Math.floor(period.position / periodsPerYear(period.type));
+  const { from, to } = periodWindow(today);
+  if (year >= from && year <= to) return null;
+  return `${period.label} is outside the periods we accept: ${EXPECTED_FORM[period.type]} style periods from ${from} to ${to} are accepted`;
+}
+
+/** A period from a position, or null where none can be written (a neighbour of a period at the edge of the range). */
+export function tryPeriodFromPosition(type: PeriodType, position: number): Period | null {
+  try {
+    return periodFromPosition(type, position);
+  } catch (error) {
+    if (error instanceof PeriodError) return null;
+    throw error;
+  }
+}
+
+/**
+ * A period's label for display, whatever the position: a position no four-digit year can be written for (a row
+ * stored before periods were checked) reads "period <n>" rather than failing the page it is on.
+ */
+export function periodLabel(type: PeriodType, position: number): string {
+  return tryPeriodFromPosition(type, position)?.label ?? `period ${position}`;
+}
+
 export function formatPeriod(p: Period): string {
   return periodFromPosition(p.type, p.position).label;
 }

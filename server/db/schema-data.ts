@@ -51,9 +51,11 @@ export interface ObservationAuditTable {
   period_label: string;
   observation_id: string | null;
   via: WriteVia;
-  result: 'saved' | 'conflict';
+  /** 'deleted': the figure `old` was deleted (no `new`), for the `reason` given. */
+  result: 'saved' | 'conflict' | 'deleted';
   old: NullableJson<FigureJson>;
-  new: Json<FigureJson>;
+  new: NullableJson<FigureJson>;
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
   expected_version: number | null;
   version_before: number | null;
   version_after: number | null;

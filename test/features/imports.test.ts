@@ -196,7 +196,7 @@ t.test('CSV import and export', async (t) => {
       t.match(text(res.body), pattern);
       t.match(res.body, /<a href="#csv-file">/, 'the error links to the file input');
     };
-    await refused(Buffer.alloc(5 * 1024 * 1024 + 10, 'a'), /The file is too large: upload a file of at most 5\.0 MB \(this one is 5\.0 MB\)/, 413);
+    await refused(Buffer.alloc(20 * 1024 * 1024 + 10, 'a'), /The file is too large: upload a file of at most 20\.0 MB/, 413);
     await refused(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 6, 0]), /figures\.xlsx: This is an Excel workbook \(\.xlsx\) or another zipped file, not a CSV file\. In Excel, choose File, then Save As/, 400, 'figures.xlsx');
     await refused(Buffer.from('indicator_code,series,period,value,note\nPERSISTENT_ABSENCE,local,2026/27,3,Caf\xe9\n', 'latin1'), /not in a known encoding: line 2 has a character that is not UTF-8, byte 0xE9/);
     await refused('', /The file is empty/);

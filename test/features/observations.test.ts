@@ -177,7 +177,7 @@ t.test('the quarterly return, the audit trail and restoring', async (t) => {
     t.match(refused.body, new RegExp(`name="version-${absence}" value="2"`), 'the form now checks against the saved version');
     t.match(await figure(absence, '2025-26'), { value: Number(savedValue), version: 2 });
     const trail = await audit(absence, '2025-26');
-    t.same(trail.map((r) => [r.result, r.new.value]), [['saved', 12.5], ['saved', Number(savedValue)], ['conflict', Number(refusedValue)]]);
+    t.same(trail.map((r) => [r.result, r.new?.value]), [['saved', 12.5], ['saved', Number(savedValue)], ['conflict', Number(refusedValue)]]);
     t.match(trail[2], { via: 'form', expected_version: 1, version_before: 2, old: { value: Number(savedValue) } }, 'the refused attempt records what it would have replaced');
 
     // Sent back without choosing: asked again.

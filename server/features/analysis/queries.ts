@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { LinearFit } from '../../analysis/forecast.ts';
 import type { DB, Marker, ObservationStatus, SeriesRole } from '../../db/schema.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
+import { lockPartnershipData } from '../../db/transaction.ts';
 
 // Every query about agreed baselines. Scoped by partnership through the indicator.
 
@@ -68,6 +69,9 @@ export async function insertBaseline(
     agreedByName: string;
   },
 ) {
+  // The lock order of every writer (server/db/transaction.ts): the partnership's data lock, then the indicator.
+  const { partnership_id } = await trx.selectFrom('indicator').select('partnership_id').where('id', '=', input.indicatorId).executeTakeFirstOrThrow();
+  await lockPartnershipData(trx, partnership_id);
   await trx.selectFrom('indicator').select('id').where('id', '=', input.indicatorId).forUpdate().executeTakeFirstOrThrow();
   const latest = await trx
     .selectFrom('baseline')

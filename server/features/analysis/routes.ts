@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { periodFromPosition, type PeriodType } from '../../analysis/periods.ts';
+import { tryPeriodFromPosition, type PeriodType } from '../../analysis/periods.ts';
 import { describeRagRule } from '../../analysis/comparators.ts';
 import { linearForecast } from '../../analysis/forecast.ts';
 import { boundsFor } from '../../analysis/indicator-analysis.ts';
@@ -50,8 +50,11 @@ export default async function analysisRoutes(app: FastifyInstance) {
     const manualRows: { period: string; value: string }[] = postedPoints ?? [];
     if (!postedPoints && chosenPosition !== null && horizon !== null) {
       for (let position = chosenPosition + 1; position <= horizon; position++) {
+        // A figure stored at the end of the range that can be written (year 9998) has no periods after it.
+        const period = tryPeriodFromPosition(periodType, position);
+        if (!period) break;
         const fitted = suggestion?.ok ? suggestion.forecastAt(position).value : null;
-        manualRows.push({ period: periodFromPosition(periodType, position).label, value: fitted === null ? '' : format.number(fitted, indicator.decimals).replace(/,/g, '') });
+        manualRows.push({ period: period.label, value: fitted === null || !Number.isFinite(fitted) ? '' : format.number(fitted, indicator.decimals).replace(/,/g, '') });
       }
     }
     return reply.code(problems.length ? 400 : 200).view('analysis/baseline-form', {
@@ -247,9 +250,11 @@ export default async function analysisRoutes(app: FastifyInstance) {
     const forecastAt = new Map(analysis.forecastLine.map((p) => [p.position, p]));
     const judgedAt = new Map(analysis.judgedPoints.map((p) => [p.position, p]));
     const periodType = indicator.period_type as PeriodType;
-    const label = (position: number) => periodFromPosition(periodType, position).label;
+    // The stored label where there is one; a forecast past the last writable period (year 9998) has none to print.
+    const label = (position: number) => byPositionLabel.get(position) ?? tryPeriodFromPosition(periodType, position)?.label ?? String(position);
     const positions = [...new Set([...measured.map((p) => p.position), ...analysis.forecastLine.map((p) => p.position)])].sort((a, b) => a - b);
     const byPosition = new Map(measured.map((p) => [p.position, p]));
+    const byPositionLabel = new Map(measured.map((p) => [p.position, p.label]));
     return {
       indicator: { code: indicator.code, title: indicator.title, kind: indicator.kind, unit: indicator.unit, polarity: indicator.polarity, judgedPolarity: analysis.judgedPolarity, periodType },
       baseline: baseline ? baselineJson(baseline) : null,

@@ -3,9 +3,10 @@
 import type { Kysely } from 'kysely';
 import { analyseIndicator, boundsFor, type AgreedBaseline, type IndicatorAnalysis, type SeriesPoint, type SpcSettings } from '../../analysis/indicator-analysis.ts';
 import { DEFAULT_WINDOW, linearForecast, MIN_HISTORY, type LinearFit } from '../../analysis/forecast.ts';
-import { periodFromPosition, periodsPerYear, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
+import { periodLabel, periodsPerYear, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
 import type { DB, RagRule, Role, SeriesRole } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import * as format from '../../format.ts';
@@ -41,7 +42,7 @@ export function formattersFor(indicator: IndicatorLike) {
     spec,
     formatValue: (v: number) => format.value(v, spec),
     formatBand: (v: number) => format.number(v, indicator.decimals),
-    formatPeriod: (position: number) => periodFromPosition(indicator.period_type as PeriodType, position).label,
+    formatPeriod: (position: number) => periodLabel(indicator.period_type as PeriodType, position),
   };
 }
 
@@ -189,7 +190,7 @@ export async function agreeBaseline(
   }
   if (problems.length) return { ok: false, problems };
 
-  const record = await db.transaction().execute((trx) =>
+  const record = await inTransaction(db, (trx) =>
     insertBaseline(trx, {
       indicatorId: indicator.id,
       position: baseline.position,

@@ -7,7 +7,7 @@
 // change what was published, and the public page renders the stored copy with the same template.
 import type { FastifyInstance } from 'fastify';
 import * as format from '../../format.ts';
-import { periodFromPosition, periodsPerYear, periodTypeLabel, type PeriodType } from '../../analysis/periods.ts';
+import { periodLabel as labelOfPeriod, periodsPerYear, periodTypeLabel, type PeriodType } from '../../analysis/periods.ts';
 import { COMPARISON, DIRECTION, ROLE_NAME, STATUS, type StatusCode } from '../analysis/labels.ts';
 import { dataDevelopmentStatusLabel } from '../conversation/labels.ts';
 import { listItems } from '../data-development/queries.ts';
@@ -215,7 +215,7 @@ export async function buildDataBook(
 function bookIndicator(f: IndicatorFigures, number: string, chartId: string, talk: { story: BookStory | null; whatWorks: BookWhatWorks[]; actions: BookAction[] }): BookIndicator {
   const { indicator, analysis, spec, charts, headline } = f;
   const periodType = indicator.period_type as PeriodType;
-  const periodLabel = (position: number) => periodFromPosition(periodType, position).label;
+  const periodLabel = (position: number) => labelOfPeriod(periodType, position);
   const summary = latestAndDirection(headline, indicator.polarity, indicator.kind);
   const main = charts.at(-1)!;
   const groups = charts.length > 1 ? charts[0]! : null;

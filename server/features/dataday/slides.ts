@@ -2,7 +2,7 @@
 // agenda item in order — an outcome, a priority, or an indicator (three slides: the curve; the story behind it;
 // what works and the actions). Shaping only: the figures are judged and the conversation loaded by then.
 import * as format from '../../format.ts';
-import { periodFromPosition, type PeriodType } from '../../analysis/periods.ts';
+import { periodLabel, type PeriodType } from '../../analysis/periods.ts';
 import { DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
 import { latestAndDirection } from '../indicators/measure.ts';
 import type { ChartModel } from '../indicators/view-model.ts';
@@ -176,7 +176,7 @@ export function buildDeck(input: DeckInput): Slide[] {
         direction: f.analysis.direction.againstPrevious,
         directionText: DIRECTION[f.analysis.direction.againstPrevious],
         polarityText: f.indicator.kind === 'gap' ? 'A smaller gap is better' : format.polarityLabel[f.indicator.polarity],
-        comparators: f.analysis.comparators.map((c) => `${labelOf(c.role)} ${format.value(c.value, f.spec)} (${periodFromPosition(periodType, c.position).label})`),
+        comparators: f.analysis.comparators.map((c) => `${labelOf(c.role)} ${format.value(c.value, f.spec)} (${periodLabel(periodType, c.position)})`),
       });
       add({ kind: 'story', label: `${f.indicator.title}: the story behind the curve`, subject, section, title: f.indicator.title, story: talk.story });
       add({

@@ -3,6 +3,7 @@
 // saw — a figure someone changed in between stops the whole import rather than being overwritten.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { inPartnershipTransaction } from '../../db/transaction.ts';
 import { describeFigure } from '../observations/figure.ts';
 import type { PlannedItem } from '../observations/plan.ts';
 import type { IndicatorForData } from '../observations/queries.ts';
@@ -71,7 +72,9 @@ export const versionKey = (code: string, role: string, periodKey: string) => `${
 export function storePlan(built: BuiltImport): StoredPlan {
   const changed = built.planned.filter((p) => p.action !== 'unchanged');
   const versions: Record<string, number | null> = {};
-  for (const p of built.planned) versions[versionKey(p.indicator.code, p.role, p.period.key)] = p.before?.version ?? null;
+  // Only the figures that exist: a missing key means "there was no figure" (applyImport), which keeps the stored
+  // plan of a big import of new figures small.
+  for (const p of built.planned) if (p.before) versions[versionKey(p.indicator.code, p.role, p.period.key)] = p.before.version;
   const creates = built.newIndicators.map((i) => `A new indicator ${i.code}: ${i.title}`);
   if (built.newPriority && built.newIndicators.some((i) => i.priorityId === NEW_PRIORITY)) {
     creates.unshift(`A new priority “${built.newPriority.title}”${built.newPriority.newOutcomeTitle ? ` under a new outcome “${built.newPriority.newOutcomeTitle}”` : ''}`);
@@ -143,7 +146,7 @@ export async function applyImport(
   const writeContext = { partnershipId: context.partnershipId, userId: context.userId, via: 'import' as const, importId: context.importId };
   const areaName = await partnershipAreaName(db, context.partnershipId);
   try {
-    return await db.transaction().execute(async (trx) => {
+    return await inPartnershipTransaction(db, context.partnershipId, async (trx) => {
       const locked = await lockImport(trx, context.partnershipId, context.importId);
       if (!locked || locked.status !== 'preview') return { ok: false, reason: 'not_pending' } as const;
       const realIds = new Map<string, string>();

@@ -1,7 +1,9 @@
 // Reading and writing CSV as real files come: bytes → text (UTF-8 with or without a BOM, UTF-16 with a BOM), then
 // rows with their line numbers. Whatever cannot be read is refused with a message that says what is wrong and how
 // to fix it in the spreadsheet. Pure: no database, no HTTP.
+import { parse as parseInStream } from 'csv-parse';
 import { CsvError, parse } from 'csv-parse/sync';
+import { unstorableCharacter } from '../../plugins/input-guard.ts';
 
 export type Decoded = { ok: true; text: string; encoding: string } | { ok: false; message: string };
 
@@ -60,7 +62,14 @@ export function decodeUpload(bytes: Uint8Array): Decoded {
   if (sample.includes(0)) {
     return { ok: false, message: `This file is not a CSV file: it holds binary data, not text. ${SAVE_AS_CSV}` };
   }
-  const bad = firstInvalidUtf8(body);
+  // The native decoder checks a big file quickly; only a file it refuses is scanned again, to say where.
+  let decodedText: string | null = null;
+  try {
+    decodedText = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    decodedText = null;
+  }
+  const bad = decodedText === null ? firstInvalidUtf8(body) : -1;
   if (bad >= 0) {
     const byte = body[bad]!;
     const guess = byte === 0xa3 ? ' (it looks like a £ sign saved in the Windows-1252 encoding)' : byte >= 0x80 && byte <= 0xff ? ' (perhaps an accented letter or symbol saved in the Windows-1252 or Latin-1 encoding)' : '';
@@ -69,7 +78,7 @@ export function decodeUpload(bytes: Uint8Array): Decoded {
       message: `The file is not in a known encoding: line ${lineOfByte(body, bad)} has a character that is not UTF-8, byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')}${guess}. ${SAVE_AS_CSV}`,
     };
   }
-  const text = new TextDecoder('utf-8').decode(body);
+  const text = decodedText ?? new TextDecoder('utf-8').decode(body);
   const head = text.slice(0, 200).trimStart().toLowerCase();
   if (head.startsWith('<!doctype') || head.startsWith('<html') || head.startsWith('<?xml')) {
     return { ok: false, message: 'This is a web page or an XML file, not a CSV file. Upload the figures as a CSV file.' };
@@ -98,11 +107,22 @@ function detectDelimiter(headerLine: string): string {
   return best.n > 0 ? best.c : ',';
 }
 
-/**
- * Rows with their line numbers. `columns` are the expected column names (normalised): those in `required` must be
- * there; any others in the file are reported, not read. Blank lines and lines of empty cells are skipped.
- */
-export function parseCsvTable(text: string, options: { required: string[]; known?: string[]; maxRows: number; what: string }): ParsedCsv {
+type TableOptions = { required: string[]; known?: string[]; maxRows: number; what: string };
+type CsvRecord = { record: string[]; raw: string; info: { lines: number } };
+type PreparedCsv = { ok: true; body: string; delimiter: string; lineOffset: number } | { ok: false; message: string };
+
+const csvOptions = (delimiter: string) => ({ delimiter, relax_column_count: true, skip_empty_lines: true, info: true, raw: true, bom: true });
+
+/** Records handled between two pauses when a big file is read without holding up other requests. */
+const STEP = 2000;
+/** Characters handed to the CSV parser at a time, between pauses. */
+const CHUNK = 64 * 1024;
+
+/** Lets other requests run: a big file is read in steps, never in one go. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The text to parse and how: a BOM and Excel's "sep=;" line taken off, the delimiter found. */
+function prepareCsv(text: string): PreparedCsv {
   let body = text.replace(/^\ufeff/, '');
   let delimiter: string | null = null;
   // Excel's "sep=;" hint on the first line.
@@ -118,23 +138,41 @@ export function parseCsvTable(text: string, options: { required: string[]; known
     const nonEmpty = body.trim();
     if (!nonEmpty) return { ok: false, message: 'The file has no rows.' };
   }
-  delimiter ??= detectDelimiter(body.split(/\r?\n/).find((l) => l.trim()) ?? '');
-  let records: { record: string[]; raw: string; info: { lines: number } }[];
-  try {
-    records = parse(body, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true, raw: true, bom: true }) as unknown as typeof records;
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    const line = ((error as CsvError & { lines?: number }).lines ?? 0) + lineOffset;
-    const why =
-      error.code === 'CSV_QUOTE_NOT_CLOSED'
-        ? 'a quoted field is never closed: a field that starts with " must end with "'
-        : error.code === 'CSV_INVALID_CLOSING_QUOTE'
-          ? 'a quote in the middle of a field: inside a quoted field, write a quote as two quotes ("")'
-          : error.message.replace(/\s+/g, ' ');
-    return { ok: false, message: `The file could not be read as CSV${line ? ` at line ${line}` : ''}: ${why}.` };
-  }
+  delimiter ??= detectDelimiter(body.slice(0, 64 * 1024).split(/\r?\n/).find((l) => l.trim()) ?? '');
+  return { ok: true, body, delimiter, lineOffset };
+}
+
+function csvErrorMessage(error: unknown, lineOffset: number): string {
+  if (!(error instanceof CsvError)) throw error;
+  const line = ((error as CsvError & { lines?: number }).lines ?? 0) + lineOffset;
+  const why =
+    error.code === 'CSV_QUOTE_NOT_CLOSED'
+      ? 'a quoted field is never closed: a field that starts with " must end with "'
+      : error.code === 'CSV_INVALID_CLOSING_QUOTE'
+        ? 'a quote in the middle of a field: inside a quoted field, write a quote as two quotes ("")'
+        : error.message.replace(/\s+/g, ' ');
+  return `The file could not be read as CSV${line ? ` at line ${line}` : ''}: ${why}.`;
+}
+
+/** The records into rows: checked, and pausing (yield) every STEP records so that a caller can let others run. */
+function* tableOf(records: CsvRecord[], prepared: PreparedCsv & { ok: true }, options: TableOptions): Generator<void, ParsedCsv> {
+  const { body, delimiter, lineOffset } = prepared;
   if (!records.length) return { ok: false, message: 'The file has no rows.' };
   const [header, ...data] = records;
+  // A NUL can hide past the binary-file sniff in decodeUpload, and the database refuses it (the file is kept as text).
+  // One scan of the text finds it; only then are the cells searched, to name the line and column.
+  const stray = unstorableCharacter(body);
+  if (stray) {
+    for (const [n, r] of records.entries()) {
+      if (n % STEP === 0) yield;
+      const at = r.record.findIndex((cell) => unstorableCharacter(cell) !== null);
+      if (at < 0) continue;
+      const line = r.info.lines - (r.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0) + lineOffset;
+      const column = r === header ? `column ${at + 1}` : `column “${header!.record[at]?.trim() || at + 1}”`;
+      return { ok: false, message: `Line ${line}, ${column} holds ${unstorableCharacter(r.record[at]!)}, which cannot be stored: remove it from the file and upload it again.` };
+    }
+    return { ok: false, message: `The file holds ${stray}, which cannot be stored: remove it from the file and upload it again.` };
+  }
   const columns = header!.record.map(normaliseColumn);
   const known = options.known ?? options.required;
   const missing = options.required.filter((c) => !columns.includes(c));
@@ -149,7 +187,8 @@ export function parseCsvTable(text: string, options: { required: string[]; known
   if (duplicates.length) return { ok: false, message: `The column “${duplicates[0]}” appears twice in the first line.` };
   if (data.length > options.maxRows) return { ok: false, message: `The file has ${data.length.toLocaleString('en-GB')} rows: upload at most ${options.maxRows.toLocaleString('en-GB')} at a time.` };
   const rows: CsvRow[] = [];
-  for (const r of data) {
+  for (const [n, r] of data.entries()) {
+    if (n % STEP === 0) yield;
     if (r.record.every((cell) => cell.trim() === '')) continue;
     const line = r.info.lines - (r.raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0) + lineOffset;
     const values: Record<string, string> = {};
@@ -159,6 +198,59 @@ export function parseCsvTable(text: string, options: { required: string[]; known
     rows.push({ line, values });
   }
   return { ok: true, columns, rows, unknownColumns: columns.filter((c) => c && !known.includes(c)), delimiter };
+}
+
+/**
+ * Rows with their line numbers. `columns` are the expected column names (normalised): those in `required` must be
+ * there; any others in the file are reported, not read. Blank lines and lines of empty cells are skipped.
+ * In one go: for small files (parseCsvTableInSteps reads a big upload without holding up other requests).
+ */
+export function parseCsvTable(text: string, options: TableOptions): ParsedCsv {
+  const prepared = prepareCsv(text);
+  if (!prepared.ok) return prepared;
+  let records: CsvRecord[];
+  try {
+    records = parse(prepared.body, csvOptions(prepared.delimiter)) as unknown as CsvRecord[];
+  } catch (error) {
+    return { ok: false, message: csvErrorMessage(error, prepared.lineOffset) };
+  }
+  const steps = tableOf(records, prepared, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** As parseCsvTable, for a big upload: the text is parsed a chunk at a time, letting other requests run between. */
+export async function parseCsvTableInSteps(text: string, options: TableOptions): Promise<ParsedCsv> {
+  const prepared = prepareCsv(text);
+  if (!prepared.ok) return prepared;
+  const records: CsvRecord[] = [];
+  const parser = parseInStream(csvOptions(prepared.delimiter));
+  parser.on('data', (record: CsvRecord) => records.push(record));
+  const finished = new Promise<void>((resolve, reject) => {
+    parser.on('end', resolve);
+    parser.on('error', reject);
+  });
+  finished.catch(() => {});
+  try {
+    for (let at = 0; at < prepared.body.length; at += CHUNK) {
+      // Wait until this chunk is parsed (a stream would otherwise queue every chunk and parse them in one go).
+      const chunk = prepared.body.slice(at, at + CHUNK);
+      await new Promise<void>((resolve, reject) => parser.write(chunk, (error) => (error ? reject(error) : resolve())));
+      await yieldToEventLoop();
+    }
+    parser.end();
+    await finished;
+  } catch (error) {
+    return { ok: false, message: csvErrorMessage(error, prepared.lineOffset) };
+  }
+  const steps = tableOf(records, prepared, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await yieldToEventLoop();
+  }
 }
 
 /** One CSV field: quoted when it must be, quotes doubled. */

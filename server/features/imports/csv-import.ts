@@ -5,12 +5,12 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { entryRolesFor, numberText } from '../observations/figure.ts';
-import { planIndicatorFigures, type RawItem } from '../observations/plan.ts';
-import { listIndicatorsForData, listObservationsOfSeries, listSeriesOfIndicators } from '../observations/queries.ts';
+import { figurePlanner, type RawItem } from '../observations/plan.ts';
+import { listIndicatorsForData, listObservationsOfSeries, listSeriesOfIndicators, type IndicatorForData } from '../observations/queries.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
-import { periodFromPosition, type PeriodType } from '../../analysis/periods.ts';
+import { periodFromPosition, tryPeriodFromPosition, type PeriodType } from '../../analysis/periods.ts';
 import type { BuiltImport } from './apply.ts';
-import { csvLine, protectText, unprotectText, type CsvRow } from './csv-file.ts';
+import { csvLine, protectText, unprotectText, yieldToEventLoop, type CsvRow } from './csv-file.ts';
 import { findPartnershipArea, listFiguresForExport } from './queries.ts';
 
 export const CSV_COLUMNS = ['indicator_code', 'series', 'period', 'value', 'marker', 'status', 'numerator', 'denominator', 'note'] as const;
@@ -88,14 +88,18 @@ export async function templateCsv(db: Kysely<DB>, partnershipId: string): Promis
     for (const role of entryRolesFor(indicator.kind)) {
       const s = series.find((x) => x.indicator_id === indicator.id && x.role === role);
       const latest = s ? Math.max(...figures.filter((f) => f.series_id === s.id).map((f) => f.period_position)) : -Infinity;
-      const next = Number.isFinite(latest) ? periodFromPosition(indicator.period_type as PeriodType, latest + 1).label : '';
+      // The period after the latest, if one can be written (a figure stored at the end of the range has none).
+      const next = Number.isFinite(latest) ? (tryPeriodFromPosition(indicator.period_type as PeriodType, latest + 1)?.label ?? '') : '';
       lines.push(csvLine([indicator.code, role, next, '', '', '', '', '', '']));
     }
   }
   return BOM + lines.join(CRLF) + CRLF;
 }
 
-/** The plan for an uploaded file: every row checked against the partnership's indicators and saved figures. */
+/**
+ * The plan for an uploaded file: every row checked against the partnership's indicators and saved figures. A file
+ * can hold 200,000 rows: they are checked a step at a time, letting other requests run between steps.
+ */
 export async function buildCsvImport(db: Kysely<DB>, partnershipId: string, rows: CsvRow[], unknownColumns: string[]): Promise<BuiltImport> {
   const codes = [...new Set(rows.map((r) => (r.values.indicator_code ?? '').trim()).filter(Boolean))];
   const indicators = await listIndicatorsForData(db, partnershipId, { codes });
@@ -104,9 +108,20 @@ export async function buildCsvImport(db: Kysely<DB>, partnershipId: string, rows
   const built: BuiltImport = { planned: [], problems: [], skipped: 0, newIndicators: [], seriesLabels: {}, authorityValues: [], notes: [] };
   if (unknownColumns.length) built.notes.push(`Not read: the column${unknownColumns.length > 1 ? 's' : ''} ${unknownColumns.map((c) => `“${c}”`).join(', ')}.`);
 
-  const byCode = new Map<string, RawItem<string>[]>();
-  let unknownCodes: Map<string, string> | null = null;
-  for (const row of rows) {
+  const byCode = new Map(indicators.map((i) => [i.code, i]));
+  const planners = new Map<string, ReturnType<typeof figurePlanner<string>>>();
+  const plannerFor = (indicator: IndicatorForData) => {
+    let planner = planners.get(indicator.code);
+    if (!planner) {
+      const mine = series.filter((s) => s.indicator_id === indicator.id);
+      const ids = new Set(mine.map((s) => s.id));
+      planner = figurePlanner<string>(indicator, mine, current.filter((o) => ids.has(o.series_id)), (ref) => ref);
+      planners.set(indicator.code, planner);
+    }
+    return planner;
+  };
+  for (const [n, row] of rows.entries()) {
+    if (n % PLAN_STEP === PLAN_STEP - 1) await yieldToEventLoop();
     const v = row.values;
     const where = `line ${row.line}`;
     const code = (v.indicator_code ?? '').trim();
@@ -119,30 +134,29 @@ export async function buildCsvImport(db: Kysely<DB>, partnershipId: string, rows
       built.problems.push({ where, field: 'indicator_code', text: 'Give an indicator code' });
       continue;
     }
-    if (!indicators.some((i) => i.code === code)) {
-      unknownCodes ??= new Map();
+    const indicator = byCode.get(code);
+    if (!indicator) {
       const similar = indicators.find((i) => i.code.toLowerCase() === code.toLowerCase());
       built.problems.push({ where, field: 'indicator_code', text: `There is no indicator “${code}” in this partnership${similar ? ` (did you mean ${similar.code}? codes are case-sensitive)` : ''}` });
       continue;
     }
-    const list = byCode.get(code) ?? [];
-    list.push({
+    plannerFor(indicator).add({
       ref: where,
       series: v.series ?? '',
       period: v.period ?? '',
       raw: { value: v.value, marker: v.marker, status: v.status, numerator: v.numerator, denominator: v.denominator, note: unprotectText(v.note ?? '') },
-    });
-    byCode.set(code, list);
+    } satisfies RawItem<string>);
   }
-  for (const [code, items] of byCode) {
-    const indicator = indicators.find((i) => i.code === code)!;
-    const mine = series.filter((s) => s.indicator_id === indicator.id);
-    const { planned, problems } = planIndicatorFigures(indicator, mine, current.filter((o) => mine.some((s) => s.id === o.series_id)), items, (ref) => ref);
+  for (const planner of planners.values()) {
+    const { planned, problems } = planner.result();
     built.planned.push(...planned);
     built.problems.push(...problems.map((p) => ({ where: p.ref, field: p.field, text: p.text })));
   }
   built.problems.sort((a, b) => lineOf(a.where) - lineOf(b.where));
   return built;
 }
+
+/** Rows checked between two pauses. */
+const PLAN_STEP = 2000;
 
 const lineOf = (where: string) => Number(/\d+/.exec(where)?.[0] ?? 0);

@@ -10,7 +10,7 @@ import { describeFigure } from '../observations/figure.ts';
 import { listIndicatorsForData } from '../observations/queries.ts';
 import { applyImport, NEW_PRIORITY, storePlan, updateImport, type BuiltImport, type NewPriority, type StoredPlan } from './apply.ts';
 import { buildLaitImport, indicatorCodeFor, loadBenchmark, NEIGHBOUR_MODELS, unitFor, type Benchmark, type LaitOptions } from './benchmark.ts';
-import { decodeUpload, parseCsvTable } from './csv-file.ts';
+import { decodeUpload, parseCsvTableInSteps } from './csv-file.ts';
 import { buildCsvImport, CSV_COLUMNS, CSV_REQUIRED, CSV_WHAT, exportCsv, exportJson, templateCsv } from './csv-import.ts';
 import { buildEesImport, type StoredEesMapping } from './ees-import.ts';
 import { mappingFits, parseEesFile, summariseEes, type EesFile, type EesLevel, type EesSummary } from './ees.ts';
@@ -27,9 +27,10 @@ import {
   type ImportRecord,
 } from './queries.ts';
 
-export const CSV_MAX_BYTES = 5 * 1024 * 1024;
+// 200,000 figures of a few dozen characters each fit well inside 20 MB.
+export const CSV_MAX_BYTES = 20 * 1024 * 1024;
 export const EES_MAX_BYTES = 20 * 1024 * 1024;
-const CSV_MAX_ROWS = 50_000;
+export const CSV_MAX_ROWS = 200_000;
 
 const slugParams = z.object({ slug: z.string() });
 const importParams = slugParams.extend({ importId: z.uuid() });
@@ -152,7 +153,7 @@ export default async function importRoutes(app: FastifyInstance) {
     const named = (message: string) => `${got.file.filename ? `${got.file.filename}: ` : ''}${message}`;
     const decoded = decodeUpload(got.file.data);
     if (!decoded.ok) return renderHub(reply, [{ field: 'csv-file', text: named(decoded.message) }], 400);
-    const parsed = parseCsvTable(decoded.text, { required: CSV_REQUIRED, known: [...CSV_COLUMNS], maxRows: CSV_MAX_ROWS, what: CSV_WHAT });
+    const parsed = await parseCsvTableInSteps(decoded.text, { required: CSV_REQUIRED, known: [...CSV_COLUMNS], maxRows: CSV_MAX_ROWS, what: CSV_WHAT });
     if (!parsed.ok) return renderHub(reply, [{ field: 'csv-file', text: named(parsed.message) }], 400);
     if (!parsed.rows.length) return renderHub(reply, [{ field: 'csv-file', text: named('The file has the column names but no rows of figures.') }], 400);
     const built = await buildCsvImport(app.db, partnership.id, parsed.rows, parsed.unknownColumns);
@@ -262,7 +263,7 @@ export default async function importRoutes(app: FastifyInstance) {
     const source = await findImportSource(app.db, partnershipId, record.id);
     if (source === null) return 'The uploaded file is no longer kept: upload it again.';
     if (record.kind === 'csv') {
-      const parsed = parseCsvTable(source, { required: CSV_REQUIRED, known: [...CSV_COLUMNS], maxRows: CSV_MAX_ROWS, what: CSV_WHAT });
+      const parsed = await parseCsvTableInSteps(source, { required: CSV_REQUIRED, known: [...CSV_COLUMNS], maxRows: CSV_MAX_ROWS, what: CSV_WHAT });
       if (!parsed.ok) return parsed.message;
       return buildCsvImport(app.db, partnershipId, parsed.rows, parsed.unknownColumns);
     }
@@ -294,8 +295,10 @@ export default async function importRoutes(app: FastifyInstance) {
     if (!outcome.ok) {
       // Show the figures as they are now; confirming again imports over them, knowingly.
       await updateImport(app.db, partnership.id, record.id, { plan: fresh, summary: fresh.counts });
+      const indicatorById = new Map(built.planned.map((p) => [p.indicator.id, p.indicator]));
+      const indicatorByRef = new Map(built.planned.map((p) => [p.ref, p.indicator]));
       const conflicts = outcome.conflicts.map((c) => {
-        const indicator = built.planned.find((p) => p.indicator.id === c.item.indicatorId || p.ref === c.item.ref)?.indicator;
+        const indicator = indicatorById.get(c.item.indicatorId) ?? indicatorByRef.get(c.item.ref as string);
         const now = c.current ? describeFigure(c.current, indicator ?? { unit: 'score', rate_base: null, decimals: 2 }) : 'no figure';
         return `${c.item.ref}: ${c.current?.updated_by_name ?? 'someone'} saved ${now} after your preview`;
       });

@@ -1,5 +1,5 @@
 // Turns an indicator's rows into what its page shows: the chart's data and the table beside it, one source for both.
-import { periodFromPosition, type PeriodType } from '../../analysis/periods.ts';
+import { tryPeriodFromPosition, type PeriodType } from '../../analysis/periods.ts';
 import type { Marker, SeriesRole } from '../../db/schema.ts';
 import * as format from '../../format.ts';
 import { measuredSeries, type MeasuredPoint, type ObservationLike } from './measure.ts';
@@ -39,13 +39,20 @@ export interface TableModel {
 
 interface SeriesInfo { role: SeriesRole; label: string }
 
+// More periods than any real series spans (a century of months): beyond it, a stored period far from the others
+// (year 9998, typed before periods were checked) would make a chart of tens of thousands of empty periods.
+const MAX_FILLED_PERIODS = 1200;
+
 /** Every period from the first observed to the last, so a missing year is a visible gap, not a squeezed axis. */
 function periodRange(periodType: PeriodType, positions: number[]): { position: number; label: string }[] {
   if (!positions.length) return [];
   const first = Math.min(...positions);
   const last = Math.max(...positions);
+  // A position no label can be written for (outside four-digit years) is shown as its number, never a failure.
+  const label = (p: number) => tryPeriodFromPosition(periodType, p)?.label ?? String(p);
+  if (last - first >= MAX_FILLED_PERIODS) return [...new Set(positions)].sort((a, b) => a - b).map((p) => ({ position: p, label: label(p) }));
   const range = [];
-  for (let p = first; p <= last; p++) range.push({ position: p, label: periodFromPosition(periodType, p).label });
+  for (let p = first; p <= last; p++) range.push({ position: p, label: label(p) });
   return range;
 }
 
@@ -154,7 +161,7 @@ export function spcChart(indicator: IndicatorRecord, analysis: IndicatorAnalysis
   const spec = format.unitSpecOf(indicator);
   const periodType = indicator.period_type as PeriodType;
   const points = analysis.spc.points;
-  const labels = points.map((p) => periodFromPosition(periodType, p.position).label);
+  const labels = points.map((p) => tryPeriodFromPosition(periodType, p.position)?.label ?? String(p.position));
   const segmentOf = (position: number) => analysis.spc.segments.find((s) => position >= s.from && position <= s.to);
   const none = () => points.map(() => false);
   const nulls = () => points.map(() => null);

@@ -56,13 +56,46 @@ const THOUSANDS = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
 export type ParsedNumber = { ok: true; value: number | null } | { ok: false; text: string };
 
 /**
+ * The largest figure kept. Figures are stored as double precision: beyond 2^53 whole numbers are no longer exact
+ * (9,007,199,254,740,993 would be saved as …992), and no published statistic comes near it.
+ */
+export const LARGEST_FIGURE = Number.MAX_SAFE_INTEGER;
+
+const cannotStore = (shown: string, why: string) => ({ ok: false as const, text: `“${shown}” is not a number we can store: ${why}` });
+const TOO_LARGE = `a figure must be between −${LARGEST_FIGURE.toLocaleString('en-GB')} and ${LARGEST_FIGURE.toLocaleString('en-GB')}`;
+
+/** The digits of a decimal number, without sign, leading or trailing zeros, and its decimal exponent: "12.50" → 125, -1. */
+function decimalDigits(text: string): { digits: string; exponent: number } {
+  const match = /^[-+]?(\d*)\.?(\d*)(?:[eE]([-+]?\d+))?$/.exec(text)!;
+  const whole = match[1] ?? '';
+  const fraction = match[2] ?? '';
+  let digits = (whole + fraction).replace(/^0+/, '');
+  let exponent = Number(match[3] ?? 0) - fraction.length;
+  const trailing = /0+$/.exec(digits)?.[0].length ?? 0;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return { digits, exponent: digits ? exponent : 0 };
+}
+
+/** Whether a double gives back exactly the decimal that was written (more than ~15 significant digits may not). */
+function storedExactly(text: string, value: number): boolean {
+  const written = decimalDigits(text);
+  const stored = decimalDigits(Math.abs(value).toExponential().replace('+', ''));
+  return written.digits === stored.digits && written.exponent === stored.exponent;
+}
+
+/**
  * A number as people and spreadsheets write it: `12.5`, `1,234` (thousands), `1.5E+01`, ` 7 `, and `12.5%` when
  * `allowPercent`. A decimal comma (`12,5`) and words are refused with a message that says why. Blank → null.
+ * A number a double cannot hold exactly (too large, too many digits, infinite, not a number) is refused, never
+ * rounded: what is saved is what was written.
  */
 export function parseNumber(input: string | number | null | undefined, allowPercent = false): ParsedNumber {
   if (input === null || input === undefined) return { ok: true, value: null };
   if (typeof input === 'number') {
-    return Number.isFinite(input) ? { ok: true, value: input } : { ok: false, text: `${String(input)} is not a number` };
+    if (!Number.isFinite(input)) return cannotStore(String(input), 'it is not a finite number');
+    if (Math.abs(input) > LARGEST_FIGURE) return cannotStore(String(input), TOO_LARGE);
+    return { ok: true, value: input === 0 ? 0 : input };
   }
   let text = String(input).trim();
   if (text === '') return { ok: true, value: null };
@@ -72,12 +105,15 @@ export function parseNumber(input: string | number | null | undefined, allowPerc
   if (/^[-+]?\d+,\d+$/.test(text)) {
     return { ok: false, text: `“${shown}” is not a number: use a full stop for the decimal point (${text.replace(',', '.')})` };
   }
+  if (/^[-+]?(nan|inf|infinity|∞)$/i.test(text)) return cannotStore(shown, 'it is not a finite number');
   if (!NUMBER_TEXT.test(text)) {
     if (/\d/.test(text) && /[£$€]/.test(text)) return { ok: false, text: `“${shown}” is not a number: leave out the currency sign` };
     return { ok: false, text: `“${shown}” is not a number` };
   }
   const value = Number(text);
-  if (!Number.isFinite(value)) return { ok: false, text: `“${shown}” is too large to be a figure` };
+  if (!Number.isFinite(value) || Math.abs(value) > LARGEST_FIGURE) return cannotStore(shown, TOO_LARGE);
+  if (value === 0 && decimalDigits(text).digits !== '') return cannotStore(shown, 'it is too close to 0 to be kept');
+  if (!storedExactly(text, value)) return cannotStore(shown, 'it has more significant digits than can be kept exactly (15 always are)');
   return { ok: true, value: value === 0 ? 0 : value };
 }
 
@@ -105,20 +141,21 @@ const unitWords: Record<Unit, string> = { percentage: 'A percentage', rate: 'A r
  * indicator hold gaps, not group figures) may be negative: the focus group can be ahead.
  */
 export function unitProblem(value: number, unit: UnitInfo, gap = false): string | null {
-  const shown = format.number(value, Math.min(6, decimalsOf(value)));
+  // Formatted only for a message: toLocaleString is slow, and a big import checks 100,000 values.
+  const shown = () => format.number(value, Math.min(6, decimalsOf(value)));
   if (gap) {
-    if (unit.unit === 'percentage' && Math.abs(value) > 100) return `A gap in percentage points must be between −100 and 100: ${shown} is not`;
-    if (unit.unit === 'count' && !Number.isInteger(value)) return `A gap in a count must be a whole number: ${shown} is not`;
+    if (unit.unit === 'percentage' && Math.abs(value) > 100) return `A gap in percentage points must be between −100 and 100: ${shown()} is not`;
+    if (unit.unit === 'count' && !Number.isInteger(value)) return `A gap in a count must be a whole number: ${shown()} is not`;
     return null;
   }
   switch (unit.unit) {
     case 'percentage':
-      return value < 0 || value > 100 ? `A percentage must be between 0 and 100: ${shown} is not` : null;
+      return value < 0 || value > 100 ? `A percentage must be between 0 and 100: ${shown()} is not` : null;
     case 'count':
-      return !Number.isInteger(value) || value < 0 ? `A count must be a whole number, 0 or more: ${shown} is not` : null;
+      return !Number.isInteger(value) || value < 0 ? `A count must be a whole number, 0 or more: ${shown()} is not` : null;
     case 'rate':
     case 'ratio':
-      return value < 0 ? `${unitWords[unit.unit]} cannot be negative: ${shown} is` : null;
+      return value < 0 ? `${unitWords[unit.unit]} cannot be negative: ${shown()} is` : null;
     case 'score':
       return null;
   }

@@ -3,7 +3,7 @@
 // The CSV import, the published-statistics imports and the API plan through here; the form has its own reader
 // (returns.ts) because its fields are laid out per series.
 import type { Transaction } from 'kysely';
-import { tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
+import { periodOutsideWindow, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
 import type { DB, SeriesRole } from '../../db/schema.ts';
 import { defaultSeriesLabel } from '../structure-api/queries.ts';
 import { checkFigure, holdsGaps, rolesFor, sameFigure, type Figure, type FigureField, type RawFigure } from './figure.ts';
@@ -54,12 +54,34 @@ export function planIndicatorFigures<Ref>(
   current: readonly StoredObservation[],
   items: readonly RawItem<Ref>[],
   describe: (ref: Ref) => string,
+  today = new Date(),
 ): { planned: PlannedItem<Ref>[]; problems: ItemProblem<Ref>[] } {
+  const planner = figurePlanner(indicator, series, current, describe, today);
+  for (const item of items) planner.add(item);
+  return planner.result();
+}
+
+/**
+ * planIndicatorFigures an item at a time, for a caller that pauses between items to let other requests run (a big
+ * import). Items are checked against each other (a period given twice) across every call of `add`.
+ */
+export function figurePlanner<Ref>(
+  indicator: IndicatorForData,
+  series: readonly SeriesRecord[],
+  current: readonly StoredObservation[],
+  describe: (ref: Ref) => string,
+  today = new Date(),
+) {
   const planned: PlannedItem<Ref>[] = [];
   const problems: ItemProblem<Ref>[] = [];
   const allowed = rolesFor(indicator.kind);
   const seen = new Map<string, Ref>();
-  for (const item of items) {
+  // Looked up by key, not searched: a big import plans 100,000 figures against as many saved ones.
+  const seriesByRole = new Map<string, SeriesRecord>();
+  for (const s of series) if (!seriesByRole.has(s.role)) seriesByRole.set(s.role, s);
+  const currentByKey = new Map<string, StoredObservation>();
+  for (const o of current) currentByKey.set(`${o.series_id}\u0000${o.period_key}`, o);
+  const add = (item: RawItem<Ref>) => {
     const roleText = String(item.series ?? '').trim().toLowerCase();
     let failed = false;
     if (!roleText) {
@@ -89,22 +111,28 @@ export function planIndicatorFigures<Ref>(
         failed = true;
       }
     }
-    if (failed || !period) continue;
+    // The one check of the period window for every import and the API (the form has its own list of periods).
+    const outside = period ? periodOutsideWindow(period, today) : null;
+    if (outside) {
+      problems.push({ ref: item.ref, field: 'period', text: outside });
+      failed = true;
+    }
+    if (failed || !period) return;
     const role = roleText as SeriesRole;
     const key = `${role}\u0000${period.key}`;
     const earlier = seen.get(key);
     if (earlier === undefined) seen.set(key, item.ref);
     else problems.push({ ref: item.ref, field: 'period', text: `${role} ${period.label} is given twice: also ${describe(earlier)}` });
-    const seriesRecord = series.find((s) => s.role === role) ?? null;
-    const before = seriesRecord ? (current.find((o) => o.series_id === seriesRecord.id && o.period_key === period!.key) ?? null) : null;
+    const seriesRecord = seriesByRole.get(role) ?? null;
+    const before = seriesRecord ? (currentByKey.get(`${seriesRecord.id}\u0000${period.key}`) ?? null) : null;
     const checked = checkFigure(indicator, item.raw, before ? figureOf(before) : null, { gap: holdsGaps(indicator.kind, role) });
     if (earlier !== undefined) {
       if (!checked.ok) for (const p of checked.problems) problems.push({ ref: item.ref, field: p.field, text: p.text });
-      continue;
+      return;
     }
     if (!checked.ok) {
       for (const p of checked.problems) problems.push({ ref: item.ref, field: p.field, text: p.text });
-      continue;
+      return;
     }
     const action = !before ? 'create' : sameFigure(figureOf(before), checked.figure) ? 'unchanged' : 'update';
     planned.push({
@@ -118,8 +146,8 @@ export function planIndicatorFigures<Ref>(
       action,
       ...(item.expectedVersion !== undefined ? { expectedVersion: item.expectedVersion } : {}),
     });
-  }
-  return { planned, problems };
+  };
+  return { add, result: () => ({ planned, problems }) };
 }
 
 

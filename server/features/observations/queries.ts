@@ -150,46 +150,119 @@ export async function listObservationsOfSeries(
   return query.orderBy('observation.period_position').execute() as Promise<StoredObservation[]>;
 }
 
+/** Rows per statement when figures are written in bulk: large enough to be quick, small enough to keep each short. */
+export const WRITE_BATCH = 1000;
+
+/** A figure named by its series and period, as the write path locks and writes them. */
+export interface ObservationKey {
+  series_id: string;
+  period_key: string;
+}
+
+/** A batch of rows as one jsonb parameter, read back with jsonb_to_recordset: one statement, any number of rows. */
+const rowsParam = (rows: object[]) => sql`cast(${rows} as jsonb)`;
+
+/**
+ * The rows a batch at a time, letting other requests run between batches: PGlite runs a statement inside this
+ * process and answers through promises alone, so without a pause a long write would never let anything else in.
+ */
+async function* batches<T>(rows: readonly T[], size = WRITE_BATCH): AsyncGenerator<T[]> {
+  for (let i = 0; i < rows.length; i += size) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    yield rows.slice(i, i + size);
+  }
+}
+
 /**
  * Locks the figures that are about to change (SELECT … FOR UPDATE): a second writer waits here until the first
- * commits, then sees its new version. Takes a transaction because a lock outside one would be released at once.
+ * commits, then sees its new version. One statement per batch, each locking in (series_id, period_key) order, the
+ * one order every writer uses. Takes a transaction because a lock outside one would be released at once.
  */
-export async function lockObservations(trx: Transaction<DB>, partnershipId: string, seriesIds: string[], periodKeys: string[]): Promise<StoredObservation[]> {
-  if (!seriesIds.length || !periodKeys.length) return [];
-  return trx
-    .selectFrom('observation')
-    .innerJoin('series', 'series.id', 'observation.series_id')
-    .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
-    .leftJoin('app_user', 'app_user.id', 'observation.updated_by')
-    .select(storedColumns)
-    .where('indicator.partnership_id', '=', partnershipId)
-    .where('observation.series_id', 'in', seriesIds)
-    .where('observation.period_key', 'in', periodKeys)
-    .forUpdate('observation')
-    .execute() as Promise<StoredObservation[]>;
+export async function lockObservations(trx: Transaction<DB>, partnershipId: string, keys: readonly ObservationKey[]): Promise<StoredObservation[]> {
+  const sorted = [...keys].sort((a, b) => (a.series_id < b.series_id ? -1 : a.series_id > b.series_id ? 1 : a.period_key < b.period_key ? -1 : a.period_key > b.period_key ? 1 : 0));
+  const locked: StoredObservation[] = [];
+  for await (const batch of batches(sorted)) {
+    const { rows } = await sql<StoredObservation>`
+      select observation.id, observation.series_id, observation.period_key, observation.period_position, observation.period_label,
+             observation.value, observation.marker, observation.status, observation.numerator, observation.denominator,
+             observation.note, observation.version, observation.updated_at, observation.updated_by, app_user.name as updated_by_name
+      from jsonb_to_recordset(${rowsParam(batch.map((k) => ({ series_id: k.series_id, period_key: k.period_key })))}) as wanted(series_id uuid, period_key text)
+      join observation on observation.series_id = wanted.series_id and observation.period_key = wanted.period_key
+      join series on series.id = observation.series_id
+      join indicator on indicator.id = series.indicator_id
+      left join app_user on app_user.id = observation.updated_by
+      where indicator.partnership_id = ${partnershipId}
+      order by observation.series_id, observation.period_key
+      for update of observation`.execute(trx);
+    locked.push(...rows);
+  }
+  return locked;
 }
 
-export async function updateObservation(trx: Transaction<DB>, id: string, expectedVersion: number, figure: FigureJson, userId: string | null) {
-  return trx
-    .updateTable('observation')
-    .set({
-      value: figure.value,
-      marker: figure.marker,
-      status: figure.status,
-      numerator: figure.numerator,
-      denominator: figure.denominator,
-      note: figure.note,
-      version: sql<number>`version + 1`,
-      updated_by: userId,
-      updated_at: sql<Date>`now()` as any,
-    })
-    .where('id', '=', id)
-    .where('version', '=', expectedVersion)
-    .returning(['id', 'version'])
-    .executeTakeFirst();
+/** What every audit entry of one write has in common. */
+export interface AuditContext {
+  partnership_id: string;
+  via: WriteVia;
+  user_id: string | null;
+  import_id: string | null;
 }
 
-export interface NewObservation {
+/** What an audit entry says about one figure beyond what is stored with it. */
+interface AuditOfFigure {
+  indicator_id: string;
+  series_role: SeriesRole;
+  expected_version: number | null;
+}
+
+export interface ObservationUpdate extends AuditOfFigure {
+  id: string;
+  /** The version locked: the row is updated only if it still has it. */
+  version: number;
+  figure: FigureJson;
+  /** The figure before, for the audit trail. */
+  old: FigureJson;
+}
+
+// The figure an audit entry records as saved, read from the row just written (the same fields as FigureJson).
+const savedFigure = (row: string) =>
+  `jsonb_build_object('value', ${row}.value, 'marker', ${row}.marker, 'status', ${row}.status, 'numerator', ${row}.numerator, 'denominator', ${row}.denominator, 'note', ${row}.note)`;
+
+/**
+ * Updates locked figures and records each change in the audit trail, a batch per statement (the update and its
+ * audit entries in one); returns those updated, with their new versions.
+ */
+export async function updateObservations(trx: Transaction<DB>, context: AuditContext, updates: readonly ObservationUpdate[]) {
+  const updated: { id: string; version: number }[] = [];
+  for await (const batch of batches(updates)) {
+    const rows = batch.map((u, ord) => ({ ord, id: u.id, version: u.version, ...figureRow(u.figure), indicator_id: u.indicator_id, series_role: u.series_role, expected_version: u.expected_version, old: u.old }));
+    const { rows: done } = await sql<{ id: string; version: number }>`
+      with w as (
+        select * from jsonb_to_recordset(${rowsParam(rows)})
+          as w(ord integer, id uuid, version integer, value double precision, marker text, status text, numerator double precision, denominator double precision,
+               note text, indicator_id uuid, series_role text, expected_version integer, old jsonb)
+      ), changed as (
+        update observation set
+          value = w.value, marker = w.marker, status = w.status, numerator = w.numerator, denominator = w.denominator, note = w.note,
+          version = observation.version + 1, updated_by = ${context.user_id}, updated_at = now()
+        from w
+        where observation.id = w.id and observation.version = w.version
+        returning observation.*
+      )
+      insert into observation_audit (partnership_id, indicator_id, series_id, series_role, period_key, period_position, period_label, observation_id,
+                                     via, result, old, new, expected_version, version_before, version_after, user_id, import_id)
+      select ${context.partnership_id}, w.indicator_id, changed.series_id, w.series_role, changed.period_key, changed.period_position, changed.period_label, changed.id,
+             ${context.via}, 'saved', w.old, ${sql.raw(savedFigure('changed'))}, w.expected_version, w.version, changed.version, ${context.user_id}, ${context.import_id}
+      from changed join w on w.id = changed.id
+      order by w.ord
+      returning observation_id as id, version_after as version`.execute(trx);
+    updated.push(...done);
+  }
+  return updated;
+}
+
+const figureRow = (f: FigureJson) => ({ value: f.value, marker: f.marker, status: f.status, numerator: f.numerator, denominator: f.denominator, note: f.note });
+
+export interface NewObservation extends AuditOfFigure {
   series_id: string;
   period_key: string;
   period_position: number;
@@ -197,33 +270,43 @@ export interface NewObservation {
   figure: FigureJson;
 }
 
-/** Inserts new figures; one that another writer inserted meanwhile is skipped (and is not in the result). */
-export async function insertObservations(trx: Transaction<DB>, rows: NewObservation[], userId: string | null) {
+/**
+ * Inserts new figures and records each in the audit trail, a batch per statement (the insert and its audit entries
+ * in one); one that another writer inserted meanwhile is skipped (and is neither audited nor in the result).
+ */
+export async function insertObservations(trx: Transaction<DB>, context: AuditContext, newRows: readonly NewObservation[]) {
   const inserted: { id: string; series_id: string; period_key: string; version: number }[] = [];
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    const result = await trx
-      .insertInto('observation')
-      .values(
-        chunk.map((r) => ({
-          series_id: r.series_id,
-          period_key: r.period_key,
-          period_position: r.period_position,
-          period_label: r.period_label,
-          value: r.figure.value,
-          marker: r.figure.marker,
-          status: r.figure.status,
-          numerator: r.figure.numerator,
-          denominator: r.figure.denominator,
-          note: r.figure.note,
-          version: 1,
-          updated_by: userId,
-        })),
+  for await (const batch of batches(newRows)) {
+    const rows = batch.map((r, ord) => ({
+      ord,
+      series_id: r.series_id,
+      period_key: r.period_key,
+      period_position: r.period_position,
+      period_label: r.period_label,
+      ...figureRow(r.figure),
+      indicator_id: r.indicator_id,
+      series_role: r.series_role,
+      expected_version: r.expected_version,
+    }));
+    const result = await sql<{ id: string; series_id: string; period_key: string; version: number }>`
+      with w as (
+        select * from jsonb_to_recordset(${rowsParam(rows)})
+          as w(ord integer, series_id uuid, period_key text, period_position integer, period_label text, value double precision, marker text, status text,
+               numerator double precision, denominator double precision, note text, indicator_id uuid, series_role text, expected_version integer)
+      ), added as (
+        insert into observation (series_id, period_key, period_position, period_label, value, marker, status, numerator, denominator, note, version, updated_by)
+        select series_id, period_key, period_position, period_label, value, marker, status, numerator, denominator, note, 1, ${context.user_id} from w
+        on conflict (series_id, period_key) do nothing
+        returning observation.*
       )
-      .onConflict((oc) => oc.columns(['series_id', 'period_key']).doNothing())
-      .returning(['id', 'series_id', 'period_key', 'version'])
-      .execute();
-    inserted.push(...result);
+      insert into observation_audit (partnership_id, indicator_id, series_id, series_role, period_key, period_position, period_label, observation_id,
+                                     via, result, old, new, expected_version, version_before, version_after, user_id, import_id)
+      select ${context.partnership_id}, w.indicator_id, added.series_id, w.series_role, added.period_key, added.period_position, added.period_label, added.id,
+             ${context.via}, 'saved', null, ${sql.raw(savedFigure('added'))}, w.expected_version, null, added.version, ${context.user_id}, ${context.import_id}
+      from added join w on w.series_id = added.series_id and w.period_key = added.period_key
+      order by w.ord
+      returning series_id, period_key, observation_id as id, version_after as version`.execute(trx);
+    inserted.push(...result.rows);
   }
   return inserted;
 }
@@ -248,9 +331,18 @@ export interface AuditInsert {
   import_id: string | null;
 }
 
-export async function insertAudit(db: Kysely<DB>, rows: AuditInsert[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 300) {
-    await db.insertInto('observation_audit').values(rows.slice(i, i + 300)).execute();
+/** Audit entries, a batch per statement. */
+export async function insertAudit(db: Kysely<DB>, rows: readonly AuditInsert[]): Promise<void> {
+  for await (const batch of batches(rows)) {
+    await sql`
+      insert into observation_audit (partnership_id, indicator_id, series_id, series_role, period_key, period_position, period_label, observation_id,
+                                     via, result, old, new, expected_version, version_before, version_after, user_id, import_id)
+      select partnership_id, indicator_id, series_id, series_role, period_key, period_position, period_label, observation_id,
+             via, result, old, new, expected_version, version_before, version_after, user_id, import_id
+      from jsonb_to_recordset(${rowsParam(batch)})
+        as w(partnership_id uuid, indicator_id uuid, series_id uuid, series_role text, period_key text, period_position integer, period_label text,
+             observation_id uuid, via text, result text, old jsonb, new jsonb, expected_version integer, version_before integer, version_after integer,
+             user_id uuid, import_id uuid)`.execute(db);
   }
 }
 
@@ -266,6 +358,7 @@ const auditColumns = [
   'observation_audit.result',
   'observation_audit.old',
   'observation_audit.new',
+  'observation_audit.reason',
   'observation_audit.expected_version',
   'observation_audit.version_before',
   'observation_audit.version_after',
@@ -284,9 +377,11 @@ export type AuditRecord = {
   period_position: number;
   period_label: string;
   via: WriteVia;
-  result: 'saved' | 'conflict';
+  result: 'saved' | 'conflict' | 'deleted';
   old: FigureJson | null;
-  new: FigureJson;
+  /** Null for a deletion. */
+  new: FigureJson | null;
+  reason: string | null;
   expected_version: number | null;
   version_before: number | null;
   version_after: number | null;
@@ -367,3 +462,43 @@ export async function findPartnershipThreshold(db: Kysely<DB>, partnershipId: st
 }
 
 export type { Marker, ObservationStatus };
+
+// ---- deleting a figure (observations/write.ts: deleteObservation) ----
+
+/** Deletes a figure the caller has locked, if it still has the version locked; its id when it did. */
+export async function deleteLockedObservation(trx: Transaction<DB>, observationId: string, version: number): Promise<boolean> {
+  const row = await trx.deleteFrom('observation').where('id', '=', observationId).where('version', '=', version).returning('id').executeTakeFirst();
+  return !!row;
+}
+
+export interface DeletionAuditInsert {
+  partnership_id: string;
+  indicator_id: string;
+  series_id: string;
+  series_role: SeriesRole;
+  period_key: string;
+  period_position: number;
+  period_label: string;
+  observation_id: string;
+  via: WriteVia;
+  old: FigureJson;
+  reason: string;
+  version_before: number;
+  user_id: string | null;
+}
+
+/** The audit entry of a deletion: the figure deleted, who, how and why; no new figure. */
+export async function insertDeletionAudit(trx: Transaction<DB>, row: DeletionAuditInsert): Promise<void> {
+  await trx
+    .insertInto('observation_audit')
+    .values({
+      ...row,
+      result: 'deleted',
+      old: sql`cast(${row.old} as jsonb)`,
+      new: null,
+      expected_version: row.version_before,
+      version_after: null,
+      import_id: null,
+    })
+    .execute();
+}

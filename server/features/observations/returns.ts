@@ -5,7 +5,10 @@ import {
   isPeriodType,
   parsePeriod,
   periodFromPosition,
+  periodOutsideWindow,
+  periodWindow,
   periodsPerYear,
+  tryPeriodFromPosition,
   periodTypeLabel,
   PERIOD_TYPES,
   PeriodError,
@@ -62,6 +65,12 @@ export function parsePeriodChoice(text: string | undefined): Period | null {
   }
 }
 
+/** What is wrong with the period a form asks for, stating the window when it is outside; null when it can be entered. */
+export function periodChoiceProblem(text: string | undefined, period: Period | null, today = new Date()): string | null {
+  if (!period) return text ? 'Choose a period from the list' : null;
+  return periodOutsideWindow(period, today);
+}
+
 export interface PeriodGroup {
   type: PeriodType;
   label: string;
@@ -77,8 +86,15 @@ export async function periodGroups(db: Kysely<DB>, partnershipId: string, today 
   return PERIOD_TYPES.filter((t) => types.includes(t)).map((type) => {
     const now = periodContaining(type, today).position;
     const last = latest.find((l) => l.period_type === type)?.latest;
-    const newest = Math.max(now, last != null ? Number(last) + 1 : now);
-    const oldest = Math.min(now, last != null ? Number(last) : now) - periodsPerYear(type) - (type === 'fy_quarter' ? 0 : 2);
+    // Only periods that can be entered: a figure stored outside the window (before it was enforced) must not
+    // stretch the list over thousands of years, or past the last period that can be written.
+    const window = periodWindow(today);
+    const perYear = periodsPerYear(type);
+    const first = window.from * perYear;
+    const final = (window.to + 1) * perYear - 1;
+    const clamp = (p: number) => Math.min(final, Math.max(first, p));
+    const newest = clamp(Math.max(now, last != null ? Number(last) + 1 : now));
+    const oldest = clamp(Math.min(now, last != null ? Number(last) : now) - perYear - (type === 'fy_quarter' ? 0 : 2));
     const options = [];
     for (let p = newest; p >= oldest; p--) {
       const period = periodFromPosition(type, p);
@@ -118,7 +134,7 @@ export async function buildSheet(db: Kysely<DB>, partnershipId: string, period: 
   return indicators.map((indicator) => {
     const unit = unitOf(indicator);
     const shown = (o: StoredObservation | null, position: number) => ({
-      label: periodFromPosition(period.type, position).label,
+      label: o?.period_label ?? tryPeriodFromPosition(period.type, position)?.label ?? '',
       text: o ? describeFigure(figureOf(o), unit) : 'no figure',
     });
     const rows = entrySeries

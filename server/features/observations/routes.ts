@@ -24,6 +24,7 @@ import {
   conflictViews,
   parsePeriodChoice,
   periodChoice,
+  periodChoiceProblem,
   periodGroups,
   readForm,
   savedValues,
@@ -34,7 +35,8 @@ import {
   type SheetIndicator,
 } from './returns.ts';
 import { isSmallNumber } from './small-numbers.ts';
-import { figureOf, saveObservations } from './write.ts';
+import { deleteObservation, figureOf, saveObservations } from './write.ts';
+import { parseForm, requiredText } from '../conversation/forms.ts';
 
 const slugParams = z.object({ slug: z.string() });
 const codeParams = slugParams.extend({ code: z.string().min(1).max(64) });
@@ -48,7 +50,18 @@ const historyQuery = z.object({
   series: z.string().max(20).optional(),
   period: z.string().max(20).optional(),
   restored: z.string().max(5).optional(),
+  deleted: z.string().max(5).optional(),
 });
+const figureParams = codeParams.extend({ role: z.enum(['local', 'focus', 'comparison', 'england', 'region', 'neighbours', 'target']), periodKey: z.string().min(1).max(40) });
+/** The reason for deleting a figure: required, and kept in the audit trail. */
+export const DELETE_REASON_MAX = 500;
+const deleteForm = z.object({
+  reason: requiredText(DELETE_REASON_MAX, 'Say why this figure is being deleted', `The reason must be ${DELETE_REASON_MAX} characters or fewer`),
+  version: z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string().regex(/^\d{1,9}$/, 'The form was damaged: reload the page')),
+});
+
+const deleteHref = (slug: string, code: string, role: string, periodKey: string) =>
+  `/p/${slug}/indicators/${encodeURIComponent(code)}/figures/${role}/${encodeURIComponent(periodKey)}/delete`;
 
 function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
   const parsed = schema.safeParse(params);
@@ -57,6 +70,7 @@ function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T
 }
 
 const VIA_TEXT: Record<string, string> = { form: 'data entry form', import: 'import', api: 'API', restore: 'restored by a manager' };
+const VIA_DELETED_TEXT: Record<string, string> = { form: 'deleted on the data entry form', api: 'deleted through the API' };
 
 export default async function observationRoutes(app: FastifyInstance) {
   app.partnershipNav.push({ key: 'returns', text: 'Enter data', order: 20, role: 'officer', href: (slug) => `/p/${slug}/returns` });
@@ -110,7 +124,12 @@ export default async function observationRoutes(app: FastifyInstance) {
           previous: r.previous,
           lastYear: r.lastYear,
           saved: r.saved
-            ? { text: describeFigure(figureOf(r.saved), unitOf(r.indicator)), by: r.saved.updated_by_name, at: r.saved.updated_at ? format.dateTime(r.saved.updated_at) : '' }
+            ? {
+                text: describeFigure(figureOf(r.saved), unitOf(r.indicator)),
+                by: r.saved.updated_by_name,
+                at: r.saved.updated_at ? format.dateTime(r.saved.updated_at) : '',
+                deleteHref: deleteHref(partnership.slug, r.indicator.code, r.series.role, r.saved.period_key),
+              }
             : null,
           conflict:
             args.conflicts.find((c) => c.seriesId === r.series.id) ??
@@ -139,7 +158,9 @@ export default async function observationRoutes(app: FastifyInstance) {
     const query = returnsQuery.parse(request.query);
     const partnershipId = request.access!.partnership.id;
     const { priorities, programmes, priorityId, place } = await priorityFilter(partnershipId, query.priority);
-    const period = parsePeriodChoice(query.period);
+    const chosen = parsePeriodChoice(query.period);
+    const periodProblem = periodChoiceProblem(query.period, chosen);
+    const period = periodProblem ? null : chosen;
     if (!period) {
       return renderReturns(reply, {
         period: null,
@@ -148,9 +169,9 @@ export default async function observationRoutes(app: FastifyInstance) {
         priorityId,
         sheet: [],
         values: {},
-        errors: query.period ? [{ field: 'period', text: 'Choose a period from the list' }] : [],
+        errors: periodProblem ? [{ field: 'period', text: periodProblem }] : [],
         conflicts: [],
-        status: query.period ? 400 : 200,
+        status: periodProblem ? 400 : 200,
       });
     }
     const sheet = await buildSheet(app.db, partnershipId, period, place);
@@ -161,9 +182,12 @@ export default async function observationRoutes(app: FastifyInstance) {
     const body = (request.body ?? {}) as FormValues;
     const partnershipId = request.access!.partnership.id;
     const { priorities, programmes, priorityId, place } = await priorityFilter(partnershipId, typeof body.priority === 'string' ? body.priority : undefined);
-    const period = parsePeriodChoice(typeof body.period === 'string' ? body.period : undefined);
+    const periodText = typeof body.period === 'string' ? body.period : undefined;
+    const chosen = parsePeriodChoice(periodText);
+    const periodProblem = periodChoiceProblem(periodText, chosen) ?? (chosen ? null : 'Choose a period from the list');
+    const period = periodProblem ? null : chosen;
     if (!period) {
-      return renderReturns(reply, { period: null, priorities, programmes, priorityId, sheet: [], values: {}, errors: [{ field: 'period', text: 'Choose a period from the list' }], conflicts: [], status: 400 });
+      return renderReturns(reply, { period: null, priorities, programmes, priorityId, sheet: [], values: {}, errors: [{ field: 'period', text: periodProblem! }], conflicts: [], status: 400 });
     }
     const sheet = await buildSheet(app.db, partnershipId, period, place);
     const rows = sheet.flatMap((s) => s.rows);
@@ -196,7 +220,7 @@ export default async function observationRoutes(app: FastifyInstance) {
 
   // ---- a value's history, and restoring an earlier figure ----
 
-  async function renderHistory(reply: FastifyReply, indicator: IndicatorForData, filter: { series?: string; period?: string }, extra: { restored?: boolean; error?: string; status?: number } = {}) {
+  async function renderHistory(reply: FastifyReply, indicator: IndicatorForData, filter: { series?: string; period?: string }, extra: { restored?: boolean; deleted?: boolean; error?: string; status?: number } = {}) {
     const { partnership, role } = reply.request.access!;
     const series = await listSeriesOfIndicators(app.db, partnership.id, [indicator.id]);
     const chosenSeries = series.find((s) => s.role === filter.series);
@@ -213,8 +237,9 @@ export default async function observationRoutes(app: FastifyInstance) {
       partnership,
       indicator,
       filter: { series: chosenSeries?.role ?? '', period: filter.period ?? '', seriesLabel: chosenSeries?.label ?? '' },
-      entries: entries.map((e) => entryView(indicator, e, currentOf(e), { canRestore, hideSmall, threshold })),
+      entries: entries.map((e) => entryView(indicator, e, currentOf(e), { canRestore, hideSmall, threshold, showsCurrent: true })),
       restored: extra.restored ?? false,
+      deleted: extra.deleted ?? false,
       error: extra.error ?? null,
     });
   }
@@ -224,7 +249,7 @@ export default async function observationRoutes(app: FastifyInstance) {
     const query = historyQuery.parse(request.query);
     const indicator = await findIndicatorForData(app.db, request.access!.partnership.id, code);
     if (!indicator) throw notFound();
-    return renderHistory(reply, indicator, query, { restored: query.restored === '1' });
+    return renderHistory(reply, indicator, query, { restored: query.restored === '1', deleted: query.deleted === '1' });
   });
 
   app.post('/p/:slug/indicators/:code/history/:auditId/restore', { config: { access: 'manager' } }, async (request, reply) => {
@@ -236,7 +261,7 @@ export default async function observationRoutes(app: FastifyInstance) {
     const entry = await findAudit(app.db, partnership.id, indicator.id, auditId);
     if (!entry) throw notFound();
     const back = { series: entry.series_role, period: entry.period_key };
-    if (entry.result !== 'saved' || !entry.old) {
+    if (entry.result === 'conflict' || !entry.old) {
       return renderHistory(reply, indicator, back, { error: 'There is no earlier figure to restore from this change.', status: 400 });
     }
     const expectedVersion = body.version && /^\d+$/.test(body.version) ? Number(body.version) : null;
@@ -261,13 +286,119 @@ export default async function observationRoutes(app: FastifyInstance) {
     const query = new URLSearchParams({ series: back.series, period: back.period, restored: '1' });
     return reply.redirect(`/p/${partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/history?${query}`, 303);
   });
+
+  // ---- deleting a figure: a confirmation page with a reason, audited, restorable from the history ----
+
+  async function findFigure(partnershipId: string, code: string, role: string, periodKey: string) {
+    const indicator = await findIndicatorForData(app.db, partnershipId, code);
+    if (!indicator) return null;
+    const series = (await listSeriesOfIndicators(app.db, partnershipId, [indicator.id])).find((s) => s.role === role);
+    if (!series) return null;
+    const observation = (await listObservationsOfSeries(app.db, partnershipId, [series.id])).find((o) => o.period_key === periodKey) ?? null;
+    return { indicator, series, observation };
+  }
+
+  function renderDelete(
+    reply: FastifyReply,
+    found: NonNullable<Awaited<ReturnType<typeof findFigure>>>,
+    periodKey: string,
+    extra: { reason?: string; version?: string; errors?: { field: string; text: string }[]; status?: number } = {},
+  ) {
+    const { partnership } = reply.request.access!;
+    const { indicator, series, observation } = found;
+    return reply.code(extra.status ?? 200).view('observations/delete', {
+      pageTitle: `Delete a figure: ${indicator.title}`,
+      partnership,
+      indicator,
+      seriesLabel: series.label,
+      periodLabel: observation?.period_label ?? periodKey,
+      figure: observation ? describeFigure(figureOf(observation), unitOf(indicator)) : null,
+      action: deleteHref(partnership.slug, indicator.code, series.role, periodKey),
+      historyHref: `/p/${partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/history?${new URLSearchParams({ series: series.role, period: periodKey })}`,
+      reasonMax: DELETE_REASON_MAX,
+      values: { reason: extra.reason ?? '', version: extra.version ?? (observation ? String(observation.version) : '') },
+      errors: extra.errors ?? [],
+    });
+  }
+
+  app.get('/p/:slug/indicators/:code/figures/:role/:periodKey/delete', { config: { access: 'officer' } }, async (request, reply) => {
+    const { code, role, periodKey } = parseParams(figureParams, request.params);
+    const found = await findFigure(request.access!.partnership.id, code, role, periodKey);
+    if (!found?.observation) throw notFound();
+    return renderDelete(reply, found, periodKey);
+  });
+
+  app.post('/p/:slug/indicators/:code/figures/:role/:periodKey/delete', { config: { access: 'officer' } }, async (request, reply) => {
+    const { code, role, periodKey } = parseParams(figureParams, request.params);
+    const { partnership } = request.access!;
+    const found = await findFigure(partnership.id, code, role, periodKey);
+    if (!found) throw notFound();
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    const kept = { reason: typeof raw.reason === 'string' ? raw.reason : '', version: typeof raw.version === 'string' ? raw.version : '' };
+    const form = parseForm(deleteForm, raw);
+    if (!form.ok) return renderDelete(reply, found, periodKey, { ...kept, errors: form.errors, status: 400 });
+    const { indicator, series } = found;
+    const outcome = await deleteObservation(app.db, { partnershipId: partnership.id, userId: request.caller!.user.id, via: 'form' }, {
+      indicatorId: indicator.id,
+      seriesId: series.id,
+      role: series.role,
+      period: { key: periodKey, position: found.observation?.period_position ?? 0, label: found.observation?.period_label ?? periodKey },
+      expectedVersion: Number(form.data.version),
+      reason: form.data.reason,
+    });
+    if (!outcome.ok) {
+      const current = outcome.current;
+      const text = current
+        ? `Nothing was deleted: ${current.updated_by_name ?? 'someone'} changed this figure to ${describeFigure(figureOf(current), unitOf(indicator))} after you opened the page. Check it, then delete it again if you still want to.`
+        : 'Nothing was deleted: this figure has already been deleted.';
+      return renderDelete(reply, { ...found, observation: current }, periodKey, { reason: kept.reason, version: current ? String(current.version) : '', errors: [{ field: 'reason', text }], status: 409 });
+    }
+    const query = new URLSearchParams({ series: series.role, period: periodKey, deleted: '1' });
+    return reply.redirect(`/p/${partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/history?${query}`, 303);
+  });
+
+  // The same through the API: DELETE with { reason, version }; 409 with the current figure when the version is stale.
+  const apiDeleteBody = z.object({
+    reason: z.string({ error: 'is required' }).trim().min(1, 'is required: say why the figure is deleted').max(DELETE_REASON_MAX, `must be at most ${DELETE_REASON_MAX} characters`),
+    version: z.number({ error: 'is required: the version of the figure you mean to delete' }).int().min(1),
+  });
+  app.delete('/api/v1/partnerships/:slug/indicators/:code/observations/:role/:periodKey', { config: { access: 'officer' } }, async (request, reply) => {
+    const { code, role, periodKey } = parseParams(figureParams, request.params);
+    const { partnership } = request.access!;
+    const found = await findFigure(partnership.id, code, role, periodKey);
+    if (!found?.observation) throw notFound(`There is no ${role} figure for ${periodKey} of ${code} in this partnership`);
+    const body = apiDeleteBody.safeParse(request.body ?? {});
+    if (!body.success) {
+      const errors = body.error.issues.map((i) => ({ field: String(i.path[0] ?? 'body'), message: i.message }));
+      return reply.code(422).send({ error: 'invalid', message: errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors, requestId: request.id });
+    }
+    const { indicator, series, observation } = found;
+    const outcome = await deleteObservation(app.db, { partnershipId: partnership.id, userId: request.caller!.user.id, via: 'api' }, {
+      indicatorId: indicator.id,
+      seriesId: series.id,
+      role: series.role,
+      period: { key: periodKey, position: observation.period_position, label: observation.period_label },
+      expectedVersion: body.data.version,
+      reason: body.data.reason,
+    });
+    if (!outcome.ok) {
+      const current = outcome.current;
+      return reply.code(409).send({
+        error: 'conflict',
+        message: current ? `version: the figure is at version ${current.version} now, not ${body.data.version}: nothing was deleted` : 'the figure has already been deleted',
+        current: current ? { ...figureOf(current), version: current.version, updatedBy: current.updated_by_name, updatedAt: current.updated_at } : null,
+        requestId: request.id,
+      });
+    }
+    return { deleted: { period: outcome.deleted.period_label, ...figureOf(outcome.deleted), version: outcome.deleted.version }, reason: body.data.reason };
+  });
 }
 
 function entryView(
   indicator: IndicatorForData,
   e: AuditRecord,
   current: Awaited<ReturnType<typeof listObservationsOfSeries>>[number] | null,
-  options: { canRestore: boolean; hideSmall: boolean; threshold: number | null },
+  options: { canRestore: boolean; hideSmall: boolean; threshold: number | null; showsCurrent?: boolean },
 ) {
   const unit = unitOf(indicator);
   const show = (figure: AuditRecord['old']) => {
@@ -277,7 +408,8 @@ function entryView(
     }
     return describeFigure(figure, unit);
   };
-  const restorable = options.canRestore && e.result === 'saved' && !!e.old && !!current && !sameFigure(e.old, figureOf(current));
+  // A deleted figure is restored like any earlier one; so is a figure deleted after this change.
+  const restorable = options.canRestore && e.result !== 'conflict' && !!e.old && (current ? !sameFigure(e.old, figureOf(current)) : !!options.showsCurrent);
   return {
     id: e.id,
     at: format.dateTime(e.at),
@@ -286,11 +418,13 @@ function entryView(
     role: e.series_role,
     period: e.period_label,
     periodKey: e.period_key,
-    how: VIA_TEXT[e.via] ?? e.via,
+    how: e.result === 'deleted' ? (VIA_DELETED_TEXT[e.via] ?? `deleted (${e.via})`) : (VIA_TEXT[e.via] ?? e.via),
     saved: e.result === 'saved',
     old: show(e.old),
     new: show(e.new),
-    note: e.new.note,
+    note: e.new?.note ?? '',
+    deleted: e.result === 'deleted',
+    reason: e.reason ?? '',
     restorable,
     currentVersion: current?.version ?? null,
   };

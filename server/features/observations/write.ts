@@ -9,15 +9,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Period } from '../../analysis/periods.ts';
 import type { DB, SeriesRole } from '../../db/schema.ts';
 import type { WriteVia } from '../../db/schema-data.ts';
+import { inPartnershipTransaction, lockPartnershipData } from '../../db/transaction.ts';
 import { sameFigure, type Figure } from './figure.ts';
-import {
-  insertAudit,
-  insertObservations,
-  lockObservations,
-  updateObservation,
-  type AuditInsert,
-  type StoredObservation,
-} from './queries.ts';
+import { deleteLockedObservation, insertAudit, insertDeletionAudit, insertObservations, lockObservations, updateObservations, type StoredObservation } from './queries.ts';
 
 export interface WriteContext {
   partnershipId: string;
@@ -81,7 +75,8 @@ function expectationMet(expected: number | null | undefined, current: StoredObse
 
 /**
  * Writes a batch in the caller's transaction: all of it, or (on any conflict) throws WriteConflict so the caller's
- * transaction rolls back and nothing is written. Returns what happened to each item.
+ * transaction rolls back and nothing is written. Returns what happened to each item. Set-based: a statement per
+ * batch of figures (locking, updating, inserting and auditing), not per figure.
  */
 export async function writeObservations<Ref>(trx: Transaction<DB>, context: WriteContext, items: WriteItem<Ref>[]): Promise<WriteResult<Ref>[]> {
   const seen = new Set<string>();
@@ -90,9 +85,11 @@ export async function writeObservations<Ref>(trx: Transaction<DB>, context: Writ
     if (seen.has(key)) throw new Error(`the same figure twice in one batch: ${item.role} ${item.period.label}`);
     seen.add(key);
   }
-  const seriesIds = [...new Set(items.map((i) => i.seriesId))];
-  const periodKeys = [...new Set(items.map((i) => i.period.key))];
-  const locked = await lockObservations(trx, context.partnershipId, seriesIds, periodKeys);
+  // The lock order (server/db/transaction.ts): the partnership's data lock before any figure's. Callers take it
+  // first thing (inPartnershipTransaction); taking it again here is free and keeps the order for any other caller.
+  await lockPartnershipData(trx, context.partnershipId);
+  const keysOf = (list: WriteItem<Ref>[]) => list.map((i) => ({ series_id: i.seriesId, period_key: i.period.key }));
+  const locked = await lockObservations(trx, context.partnershipId, keysOf(items));
   const current = new Map(locked.map((o) => [keyOf(o.series_id, o.period_key), o]));
 
   const conflicts: WriteConflictItem<Ref>[] = [];
@@ -115,69 +112,60 @@ export async function writeObservations<Ref>(trx: Transaction<DB>, context: Writ
   }
   if (conflicts.length) throw new WriteConflict(conflicts);
 
-  const audit: AuditInsert[] = [];
-  const auditRow = (item: WriteItem<Ref>, before: StoredObservation | null, observationId: string, versionAfter: number): AuditInsert => ({
-    partnership_id: context.partnershipId,
-    indicator_id: item.indicatorId,
-    series_id: item.seriesId,
-    series_role: item.role,
-    period_key: item.period.key,
-    period_position: item.period.position,
-    period_label: item.period.label,
-    observation_id: observationId,
-    via: context.via,
-    result: 'saved',
-    old: before ? figureOf(before) : null,
-    new: item.figure,
-    expected_version: item.expectedVersion ?? null,
-    version_before: before?.version ?? null,
-    version_after: versionAfter,
-    user_id: context.userId,
-    import_id: context.importId ?? null,
-  });
+  const auditContext = { partnership_id: context.partnershipId, via: context.via, user_id: context.userId, import_id: context.importId ?? null };
+  const auditOf = (item: WriteItem<Ref>) => ({ indicator_id: item.indicatorId, series_role: item.role, expected_version: item.expectedVersion ?? null });
 
-  for (const { item, before } of toUpdate) {
-    const updated = await updateObservation(trx, before.id, before.version, item.figure, context.userId);
-    // The row is locked, so this cannot miss; if it ever did, refusing is the safe answer.
-    if (!updated) throw new WriteConflict([{ item, current: before }]);
-    results.push({ item, action: 'updated', before, version: updated.version });
-    audit.push(auditRow(item, before, updated.id, updated.version));
-  }
+  // Each statement writes a batch of figures and their audit entries together.
+  const update = async (list: { item: WriteItem<Ref>; before: StoredObservation }[]) => {
+    if (!list.length) return;
+    const updated = await updateObservations(
+      trx,
+      auditContext,
+      list.map(({ item, before }) => ({ id: before.id, version: before.version, figure: item.figure, old: figureOf(before), ...auditOf(item) })),
+    );
+    const versionOf = new Map(updated.map((r) => [r.id, r.version]));
+    // The rows are locked, so none can be missed; if one ever were, refusing is the safe answer.
+    const missed = list.filter(({ before }) => !versionOf.has(before.id));
+    if (missed.length) throw new WriteConflict(missed.map(({ item, before }) => ({ item, current: before })));
+    for (const { item, before } of list) results.push({ item, action: 'updated', before, version: versionOf.get(before.id)! });
+  };
+  await update(toUpdate);
 
   if (toInsert.length) {
     const inserted = await insertObservations(
       trx,
+      auditContext,
       toInsert.map((item) => ({
         series_id: item.seriesId,
         period_key: item.period.key,
         period_position: item.period.position,
         period_label: item.period.label,
         figure: item.figure,
+        ...auditOf(item),
       })),
-      context.userId,
     );
     const byKey = new Map(inserted.map((r) => [keyOf(r.series_id, r.period_key), r]));
     const lost = toInsert.filter((item) => !byKey.has(keyOf(item.seriesId, item.period.key)));
-    if (lost.length) {
-      // Someone else created these figures after we looked: read what they saved, to show it.
-      const now = await lockObservations(trx, context.partnershipId, [...new Set(lost.map((i) => i.seriesId))], [...new Set(lost.map((i) => i.period.key))]);
-      const nowByKey = new Map(now.map((o) => [keyOf(o.series_id, o.period_key), o]));
-      const realConflicts = lost
-        .map((item) => ({ item, current: nowByKey.get(keyOf(item.seriesId, item.period.key)) ?? null }))
-        .filter((c) => !(c.current && sameFigure(figureOf(c.current), c.item.figure)));
-      if (realConflicts.length) throw new WriteConflict(realConflicts);
-    }
     for (const item of toInsert) {
       const row = byKey.get(keyOf(item.seriesId, item.period.key));
-      if (!row) {
-        results.push({ item, action: 'unchanged', before: null, version: 1 });
-        continue;
+      if (row) results.push({ item, action: 'created', before: null, version: row.version });
+    }
+    if (lost.length) {
+      // Someone else created these figures after we looked (a writer that did not take the partnership's lock):
+      // lock what they saved. The same figure is no change; a writer that named no version writes over it (last
+      // write wins, both audited); one that expected no figure is refused, with theirs to show.
+      const now = new Map((await lockObservations(trx, context.partnershipId, keysOf(lost))).map((o) => [keyOf(o.series_id, o.period_key), o]));
+      const overwrite: { item: WriteItem<Ref>; before: StoredObservation }[] = [];
+      for (const item of lost) {
+        const theirs = now.get(keyOf(item.seriesId, item.period.key));
+        if (theirs && sameFigure(figureOf(theirs), item.figure)) results.push({ item, action: 'unchanged', before: theirs, version: theirs.version });
+        else if (theirs && item.expectedVersion === undefined) overwrite.push({ item, before: theirs });
+        else conflicts.push({ item, current: theirs ?? null });
       }
-      results.push({ item, action: 'created', before: null, version: row.version });
-      audit.push(auditRow(item, null, row.id, row.version));
+      if (conflicts.length) throw new WriteConflict(conflicts);
+      await update(overwrite);
     }
   }
-  await insertAudit(trx, audit);
   return results;
 }
 
@@ -215,7 +203,7 @@ export type SaveOutcome<Ref> = { ok: true; results: WriteResult<Ref>[] } | { ok:
  */
 export async function saveObservations<Ref>(db: Kysely<DB>, context: WriteContext, items: WriteItem<Ref>[]): Promise<SaveOutcome<Ref>> {
   try {
-    const results = await db.transaction().execute((trx) => writeObservations(trx, context, items));
+    const results = await inPartnershipTransaction(db, context.partnershipId, (trx) => writeObservations(trx, context, items));
     return { ok: true, results };
   } catch (error) {
     if (!(error instanceof WriteConflict)) throw error;
@@ -225,3 +213,45 @@ export async function saveObservations<Ref>(db: Kysely<DB>, context: WriteContex
 }
 
 export { figureOf };
+
+// ---- deleting a figure ----
+// A figure typed in error (the wrong indicator, a period that does not exist) can be deleted: by the same rules as a
+// write (its partnership's data lock, the figure locked, the version the officer saw checked) and audited with the
+// reason, so that the history shows what was deleted and a manager can restore it like any other change.
+
+export interface DeleteItem {
+  indicatorId: string;
+  seriesId: string;
+  role: SeriesRole;
+  period: Pick<Period, 'key' | 'position' | 'label'>;
+  /** The version the officer saw: the figure is deleted only if it is still that one. */
+  expectedVersion: number;
+  reason: string;
+}
+
+/** Deleted, or refused because the figure changed (or went) since it was read: `current` is what is saved now. */
+export type DeleteOutcome = { ok: true; deleted: StoredObservation } | { ok: false; current: StoredObservation | null };
+
+export async function deleteObservation(db: Kysely<DB>, context: WriteContext, item: DeleteItem): Promise<DeleteOutcome> {
+  return inPartnershipTransaction(db, context.partnershipId, async (trx) => {
+    const [current] = await lockObservations(trx, context.partnershipId, [{ series_id: item.seriesId, period_key: item.period.key }]);
+    if (!current || current.version !== item.expectedVersion) return { ok: false, current: current ?? null };
+    if (!(await deleteLockedObservation(trx, current.id, current.version))) return { ok: false, current };
+    await insertDeletionAudit(trx, {
+      partnership_id: context.partnershipId,
+      indicator_id: item.indicatorId,
+      series_id: item.seriesId,
+      series_role: item.role,
+      period_key: current.period_key,
+      period_position: current.period_position,
+      period_label: current.period_label,
+      observation_id: current.id,
+      via: context.via,
+      old: figureOf(current),
+      reason: item.reason,
+      version_before: current.version,
+      user_id: context.userId,
+    });
+    return { ok: true, deleted: current };
+  });
+}

@@ -2,9 +2,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { PERIOD_TYPES } from '../../analysis/periods.ts';
+import { inPartnershipTransaction } from '../../db/transaction.ts';
 import { HttpError, notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
-import { NOTE_MAX } from '../observations/figure.ts';
 import { planIndicatorFigures, writeItemsFor, type RawItem } from '../observations/plan.ts';
 import {
   findIndicatorForData,
@@ -79,7 +79,9 @@ const indicatorBody = z
   })
   .strict();
 
-const numberOrText = z.union([z.number(), z.string().max(100), z.null()]).optional();
+// Any JSON number passes here, even one JSON.parse made infinite (1e309): the figure check (observations/figure.ts)
+// refuses what cannot be stored, with the same words as the form and the CSV import.
+const numberOrText = z.union([z.custom<number>((v) => typeof v === 'number'), z.string().max(100), z.null()]).optional();
 const observationItem = z
   .object({
     series: z.string({ error: 'is required' }).max(20),
@@ -89,7 +91,8 @@ const observationItem = z
     status: z.union([z.string().max(20), z.null()]).optional(),
     numerator: numberOrText,
     denominator: numberOrText,
-    note: z.union([z.string().max(NOTE_MAX + 100), z.null()]).optional(),
+    // Its length is checked by the figure check, which states the limit it enforces (NOTE_MAX).
+    note: z.union([z.string(), z.null()]).optional(),
     version: z.union([z.number().int().min(0), z.null()]).optional(),
   })
   .strict();
@@ -149,13 +152,14 @@ export default async function structureApiRoutes(app: FastifyInstance) {
     if (input.kind !== 'gap' && (input.focusLabel || input.comparisonLabel)) problems.push({ field: input.focusLabel ? 'focusLabel' : 'comparisonLabel', message: 'is only for a gap indicator' });
     if (input.kind === 'gap' && input.polarity === 'neutral') problems.push({ field: 'polarity', message: 'must be "higher" or "lower" for a gap indicator: the gap is how far the focus group is behind, which needs a better direction' });
     if (problems.length) return sendInvalid(reply, problems);
-    if (await indicatorCodeTaken(app.db, partnershipId, input.code)) {
+    // Checked and created under the partnership's data lock: two requests for one code get a 201 and a 409, and an
+    // indicator is never left without its series.
+    const indicator = await inPartnershipTransaction(app.db, partnershipId, async (trx) =>
+      (await indicatorCodeTaken(trx, partnershipId, input.code)) ? null : createIndicator(trx, partnershipId, { ...input, sourceText: input.source }),
+    );
+    if (!indicator) {
       return reply.code(409).send({ error: 'conflict', message: `code: there is already an indicator ${input.code} in this partnership`, errors: [{ field: 'code', message: 'is already used' }], requestId: request.id });
     }
-    const indicator = await createIndicator(app.db, partnershipId, {
-      ...input,
-      sourceText: input.source,
-    });
     return reply.code(201).send(indicatorJson(indicator));
   });
 
@@ -205,7 +209,9 @@ export default async function structureApiRoutes(app: FastifyInstance) {
         series: i.series,
         period: i.period,
         raw: { value: i.value, marker: i.marker, status: i.status, numerator: i.numerator, denominator: i.denominator, note: i.note },
-        ...(i.version !== undefined ? { expectedVersion: i.version === 0 ? null : i.version } : {}),
+        // A version names the figure the writer saw (0: none); without one (absent or null) the write goes over
+        // whatever is saved now, last write wins, both audited.
+        ...(i.version !== undefined && i.version !== null ? { expectedVersion: i.version === 0 ? null : i.version } : {}),
       });
     });
     const series = await listSeriesOfIndicators(app.db, partnership.id, [indicator.id]);
@@ -218,7 +224,7 @@ export default async function structureApiRoutes(app: FastifyInstance) {
     const areaName = await partnershipAreaName(app.db, partnership.id);
     let results: WriteResult<number>[];
     try {
-      results = await app.db.transaction().execute(async (trx) => writeObservations(trx, context, await writeItemsFor(trx, areaName, planned)));
+      results = await inPartnershipTransaction(app.db, partnership.id, async (trx) => writeObservations(trx, context, await writeItemsFor(trx, areaName, planned)));
     } catch (error) {
       if (!(error instanceof WriteConflict)) throw error;
       await recordConflicts(app.db, context, error.conflicts);
