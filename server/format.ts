@@ -90,3 +90,26 @@ export function dateTime(d: Date | string | null | undefined): string {
 export function jsonForScript(data: unknown): string {
   return JSON.stringify(data).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
+
+/**
+ * "Chrome 156 on Linux" from a User-Agent header, for the account page's list of sign-ins: the raw header is a
+ * paragraph nobody recognises their phone in. Unknown agents are shown as sent, shortened.
+ */
+export function browserName(userAgent: string | null | undefined): string {
+  if (!userAgent) return 'Not recorded';
+  const ua = userAgent;
+  const system = /Windows/.test(ua) ? 'Windows' : /iPhone|iPad|iPod/.test(ua) ? 'iOS' : /Android/.test(ua) ? 'Android'
+    : /CrOS/.test(ua) ? 'ChromeOS' : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : null;
+  const browsers: [string, RegExp][] = [
+    ['Edge', /Edg(?:e|A|iOS)?\/(\d+)/],
+    ['Opera', /OPR\/(\d+)/],
+    ['Firefox', /(?:Firefox|FxiOS)\/(\d+)/],
+    ['Chrome', /(?:Chrome|CriOS)\/(\d+)/],
+    ['Safari', /Version\/(\d+)[^ ]* .*Safari\//],
+  ];
+  for (const [name, pattern] of browsers) {
+    const match = pattern.exec(ua);
+    if (match) return `${/Headless/.test(ua) ? `Headless ${name}` : name} ${match[1]}${system ? ` on ${system}` : ''}`;
+  }
+  return ua.length > 60 ? `${ua.slice(0, 57)}…` : ua;
+}
