@@ -1,4 +1,4 @@
-// In a browser: export and re-import; a file with a bad row; both shared explore-education-statistics files; and the
+// In a browser: export and re-import; a file with a bad row; both published explore-education-statistics files (test/fixtures/ees); and the
 // benchmark library for Wakefield in a new partnership.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { buildTestApp } from '../helpers/app.ts';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
-const EES = new URL('../../../shared/reference/data/ees/', import.meta.url);
+const EES = new URL('../fixtures/ees/', import.meta.url);
 
 t.test('imports and exports in a browser', { skip: unavailable }, async (t) => {
   const { app, database } = await buildTestApp(t, 'demo');

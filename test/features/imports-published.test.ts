@@ -1,4 +1,4 @@
-// Published statistics: explore-education-statistics files (the two real ones in the shared reference data) and
+// Published statistics: explore-education-statistics files (two real published files, in test/fixtures/ees) and
 // the benchmark library (DfE LAIT), into the demo partnership and into a new Wakefield partnership.
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -19,12 +19,12 @@ async function upload(app: FastifyInstance, s: Session, url: string, file: { fil
   return app.inject({ method: 'POST', url, headers: { cookie: s.cookie, accept: 'text/html', 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
 }
 
-const EES = new URL('../../../shared/reference/data/ees/', import.meta.url);
+const EES = new URL('../fixtures/ees/', import.meta.url);
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 const counts = (html: string) => Object.fromEntries([...html.matchAll(/data-testid="count-(\w+)">(\d+)</g)].map((m) => [m[1], Number(m[2])]));
 const readEes = (name: string) => {
   const path = new URL(name, EES);
-  if (!fs.existsSync(path)) throw new Error(`the shared reference file ${path.pathname} is missing`);
+  if (!fs.existsSync(path)) throw new Error(`the fixture ${path.pathname} is missing`);
   return fs.readFileSync(path);
 };
 
