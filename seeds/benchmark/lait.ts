@@ -2,7 +2,7 @@
 // statistical neighbours, read into plain values. Pure functions: they take CSV text or parsed rows and never
 // touch the file system, so the seed builder, the tests and a later importer all share them.
 //
-// What the files look like (see /work/shared/reference/data/README.md and seeds/benchmark/README.md):
+// What the files look like (see seeds/benchmark/README.md):
 // - extract: `measure_code, area_name, la_number, region, period, value`, one row per measure × area × period,
 //   including rows whose value is `-` (not available). England is la_number 970 (area_name "England"); the regions
 //   are la_number 980–990 (including "London (Inner)" 987 and "London (Outer)" 988). Both have region "NA".

@@ -3,7 +3,7 @@
  *
  *   node --import tsx seeds/library/build.ts
  *
- * Reads 000/003/004 from ../shared/seeds/ (or $SEEDS_SOURCE_DIR), parses them
+ * Reads 000/003/004 from seeds/library/source-texts/ (or $SEEDS_SOURCE_DIR), parses them
  * with parse.ts and writes golden-threads.json, gap-benchmark.json and
  * case-studies.json into this folder (or $SEEDS_LIBRARY_OUT_DIR, used by the
  * tests so that they never overwrite the committed files). Exits non-zero, listing every problem,

@@ -1,5 +1,5 @@
 /**
- * Pure parsers for the three seed documents (see /work/shared/seeds/README.md):
+ * Pure parsers for the three seed documents (see seeds/library/source-texts/README.md):
  *
  *   000 – the top 10 golden threads             -> parseGoldenThreads()
  *   003 – draft benchmark for 'gap narrowing'   -> parseGapBenchmark()

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SeedLibrary, SeedTexts } from './parse.ts';
 
-/** The seed texts, as given (see /work/shared/seeds/README.md). */
+/** The seed texts (see source-texts/README.md). */
 export const SOURCE_FILES: Readonly<Record<keyof SeedTexts, string>> = {
   goldenThreads: '000_ccd523eee0963a5d.txt',
   gapBenchmark: '003_ecec243f3a09808a.txt',
@@ -21,11 +21,11 @@ export const OUTPUT_FILES: Readonly<Record<keyof SeedLibrary, string>> = {
   caseStudies: 'case-studies.json',
 };
 
-/** `../shared/seeds/` relative to the repository root; SEEDS_SOURCE_DIR overrides it. */
+/** `source-texts/` beside this file (the documents with contact lines removed); SEEDS_SOURCE_DIR overrides it. */
 export function sourceDir(env: NodeJS.ProcessEnv = process.env): string {
   const override = env.SEEDS_SOURCE_DIR;
   if (override) return path.resolve(override);
-  return fileURLToPath(new URL('../../../shared/seeds/', import.meta.url));
+  return fileURLToPath(new URL('./source-texts/', import.meta.url));
 }
 
 /** This folder: where the committed JSON files live. */
