@@ -4,7 +4,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import { parseNumber } from '../../server/features/observations/figure.ts';
-import { optionalText, requiredText, tooLongMessage } from '../../server/features/conversation/forms.ts';
+import { optionalText, requiredText, tooLongMessage } from '../../server/forms/forms.ts';
 import { buildTestApp, csrfFrom, form, signIn } from '../helpers/app.ts';
 
 const UNSTORABLE = ['1e309', '-1e309', 'NaN', 'Infinity', '-Infinity', '9007199254740993', '12345678901234567890', '0.12345678901234567', '1e-400'];

@@ -18,7 +18,7 @@ import {
   stringList,
   todayInEngland,
   type FieldError,
-} from '../conversation/forms.ts';
+} from '../../forms/forms.ts';
 import { ACTION_STATUSES, actionStatusLabel, actionStatusTag } from '../conversation/labels.ts';
 import { deleteWithAuditEntry, findIndicatorIdByCode, listIndicatorChoices, listOwnerChoices, listPriorityChoices } from '../conversation/queries.ts';
 import { renderText } from '../conversation/text.ts';

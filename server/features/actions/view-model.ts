@@ -2,7 +2,7 @@
 // the turn-the-curve report.
 import * as format from '../../format.ts';
 import { actionStatusLabel, actionStatusTag } from '../conversation/labels.ts';
-import { todayInEngland } from '../conversation/forms.ts';
+import { todayInEngland } from '../../forms/forms.ts';
 import type { ActionRecord } from './queries.ts';
 
 export function isOverdue(action: { status: string; due_date: string | null }, today: string): boolean {

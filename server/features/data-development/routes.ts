@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { choice, formValues, isUuid, optionalId, optionalText, parseForm, parseParams, requiredText, slugParams, type FieldError } from '../conversation/forms.ts';
+import { choice, formValues, isUuid, optionalId, optionalText, parseForm, parseParams, requiredText, slugParams, type FieldError } from '../../forms/forms.ts';
 import { DATA_DEVELOPMENT_STATUSES, dataDevelopmentStatusLabel } from '../conversation/labels.ts';
 import { findIndicatorIdByCode, listIndicatorChoices, listOwnerChoices, listPriorityChoices } from '../conversation/queries.ts';
 import { findPartner, listPartnerChoices } from '../partners/queries.ts';

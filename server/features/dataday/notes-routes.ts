@@ -11,7 +11,7 @@ import { notFound } from '../../http-errors.ts';
 import type { RoomNoteKind, RoomNoteStatus } from '../../db/schema-dataday.ts';
 import { createAction } from '../actions/queries.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { choice, dateField, formValues, optionalId, optionalText, parseForm, parseParams, requiredText, type FieldError } from '../conversation/forms.ts';
+import { choice, dateField, formValues, optionalId, optionalText, parseForm, parseParams, requiredText, type FieldError } from '../../forms/forms.ts';
 import { ACTION_STATUSES, actionStatusLabel, COST_LEVELS, costLabel, EVIDENCE_LEVELS, evidenceHint, evidenceLabel } from '../conversation/labels.ts';
 import { listOwnerChoices } from '../conversation/queries.ts';
 import { createItem } from '../data-development/queries.ts';

@@ -6,7 +6,7 @@ import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import { deleteWithAuditEntry } from '../conversation/queries.ts';
-import { choice, dateField, formValues, parseForm, parseParams, requiredText, slugParams, todayInEngland, type FieldError } from '../conversation/forms.ts';
+import { choice, dateField, formValues, parseForm, parseParams, requiredText, slugParams, todayInEngland, type FieldError } from '../../forms/forms.ts';
 import { findPartnership } from '../partnerships/queries.ts';
 import { agendaFromForm, keyOf, labelFor, loadStructure, slidesFor, startingAgenda, type Structure } from './agenda.ts';
 import { loadFigures } from './figures.ts';

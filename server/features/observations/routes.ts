@@ -36,7 +36,7 @@ import {
 } from './returns.ts';
 import { isSmallNumber } from './small-numbers.ts';
 import { deleteObservation, figureOf, saveObservations } from './write.ts';
-import { parseForm, requiredText } from '../conversation/forms.ts';
+import { parseForm, requiredText } from '../../forms/forms.ts';
 
 const slugParams = z.object({ slug: z.string() });
 const codeParams = slugParams.extend({ code: z.string().min(1).max(64) });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { checkbox, choice, formValues, optionalText, parseForm, parseParams, requiredText, slugParams, type FieldError } from '../conversation/forms.ts';
+import { checkbox, choice, formValues, optionalText, parseForm, parseParams, requiredText, slugParams, type FieldError } from '../../forms/forms.ts';
 import { PARTNER_SECTORS, sectorLabel } from '../conversation/labels.ts';
 import { resolveSubject, subjectOfRow, SUBJECT_ROUTES, type Subject } from '../conversation/subjects.ts';
 import { listActions } from '../actions/queries.ts';

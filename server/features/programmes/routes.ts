@@ -7,7 +7,7 @@ import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { choice, formValues, isUuid, optionalId, optionalText, parseForm, parseParams, requiredText, slugParams, stringList, type FieldError } from '../conversation/forms.ts';
+import { choice, formValues, isUuid, optionalId, optionalText, parseForm, parseParams, requiredText, slugParams, stringList, type FieldError } from '../../forms/forms.ts';
 import { MEASURE_KINDS, measureKindHint, measureKindLabel } from '../conversation/labels.ts';
 import { listPriorityChoices } from '../conversation/queries.ts';
 import { renderText } from '../conversation/text.ts';

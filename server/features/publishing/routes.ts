@@ -8,7 +8,7 @@ import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { randomToken } from '../auth/passwords.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { formValues, parseParams, requiredText, slugParams, stringList, type FieldError } from '../conversation/forms.ts';
+import { formValues, parseParams, requiredText, slugParams, stringList, type FieldError } from '../../forms/forms.ts';
 import { findPartnership } from '../partnerships/queries.ts';
 import { loadStructure } from '../dataday/agenda.ts';
 import { BOOK_FORMAT, bookCsv, buildDataBook, type DataBook } from '../dataday/book.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { formValues, optionalText, parseForm, requiredText, type FieldError } from '../conversation/forms.ts';
+import { formValues, optionalText, parseForm, requiredText, type FieldError } from '../../forms/forms.ts';
 import { indicatorSubject, prioritySubject, resolveSubject, SUBJECT_ROUTES, type Subject, type SubjectKind } from '../conversation/subjects.ts';
 import { currentStory, findVersion, listVersions, saveVersion, type StoryContent } from './queries.ts';
 import { storyView } from './view-model.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../http-errors.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
-import { choice, formValues, optionalText, parseForm, parseParams, requiredText, slugParams, type FieldError } from '../conversation/forms.ts';
+import { choice, formValues, optionalText, parseForm, parseParams, requiredText, slugParams, type FieldError } from '../../forms/forms.ts';
 import { COST_LEVELS, costLabel, EVIDENCE_LEVELS, evidenceHint, evidenceLabel } from '../conversation/labels.ts';
 import { resolveSubject, subjectOfRow, SUBJECT_ROUTES, type Subject } from '../conversation/subjects.ts';
 import { createWhatWorks, deleteWhatWorks, findWhatWorks, listWhatWorks, updateWhatWorks, type WhatWorksValues } from './queries.ts';

@@ -1,7 +1,7 @@
-// What the forms of the turn-the-curve conversation (stories, partners, what works, actions, data development,
-// programmes) share: reading a posted form with zod into values or field errors, dates, and route params.
+// What every server-rendered form shares (stories, partners, what works, actions, data development, programmes, data
+// day, deleting a figure): reading a posted form with zod into values or field errors, dates, and route params.
 import { z } from 'zod';
-import { notFound } from '../../http-errors.ts';
+import { notFound } from '../http-errors.ts';
 
 /** One message for one field; `field` is the input's id, so the error summary links to it. */
 export interface FieldError {
