@@ -18,6 +18,7 @@ import { migrateToLatest } from '../server/db/migrate.ts';
 import { createApiToken, createPartnership, createUser, setMembership } from '../server/features/accounts/queries.ts';
 import { insertBaseline } from '../server/features/analysis/queries.ts';
 import { createSession } from '../server/features/auth/queries.ts';
+import { createIndicator } from '../server/features/indicators/queries.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const INDICATORS = Number(process.env.BENCH_INDICATORS ?? 300);
@@ -40,15 +41,17 @@ async function prepareDatabase(target: { databaseUrl?: string; dataDir?: string 
     for (let p = 0; p < 20; p++) priorities.push(await trx.insertInto('priority').values({ partnership_id: partnership.id, outcome_id: outcomes[p % 5]!.id, title: `Priority ${p + 1}`, position: p }).returning('id').executeTakeFirstOrThrow());
     for (let i = 0; i < INDICATORS; i++) {
       const gap = i % 5 === 0;
-      const indicator = await trx
-        .insertInto('indicator')
-        .values({ partnership_id: partnership.id, priority_id: priorities[i % 20]!.id, code: `IND_${i}`, title: `Indicator ${i + 1}`, unit: 'percentage', rate_base: null, decimals: 1, polarity: i % 2 ? 'higher' : 'lower', period_type: 'fy_quarter', kind: gap ? 'gap' : 'single', focus_label: null, comparison_label: null, source_url: null, position: i })
-        .returning('id')
-        .executeTakeFirstOrThrow();
       const roles = gap ? (['focus', 'comparison', 'england'] as const) : (['local', 'england', 'target'] as const);
+      const indicator = await createIndicator(
+        trx,
+        partnership.id,
+        { priorityId: priorities[i % 20]!.id, code: `IND_${i}`, title: `Indicator ${i + 1}`, unit: 'percentage', decimals: 1, polarity: i % 2 ? 'higher' : 'lower', periodType: 'fy_quarter', kind: gap ? 'gap' : 'single', position: i },
+        undefined,
+        { series: roles.map((role) => ({ role, label: role })) },
+      );
       const measured: { position: number; value: number | null }[] = [];
       for (const role of roles) {
-        const series = await trx.insertInto('series').values({ indicator_id: indicator.id, role, label: role }).returning('id').executeTakeFirstOrThrow();
+        const series = indicator.series.find((s) => s.role === role)!;
         const rows = [];
         for (let k = 0; k < PERIODS; k++) {
           const period = periodFromPosition('fy_quarter', start + k);

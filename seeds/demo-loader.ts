@@ -8,7 +8,7 @@ import { linearForecast } from '../server/analysis/forecast.ts';
 import { boundsFor } from '../server/analysis/indicator-analysis.ts';
 import { insertBaseline } from '../server/features/analysis/queries.ts';
 import { measuredSeries } from '../server/features/indicators/measure.ts';
-import { listIndicators, listObservationsForIndicator } from '../server/features/indicators/queries.ts';
+import { createIndicator, listIndicators, listObservationsForIndicator } from '../server/features/indicators/queries.ts';
 import type { DemoSeed } from './demo/types.ts';
 
 const DEMO_FILE = new URL('./demo/coventry.json', import.meta.url);
@@ -57,31 +57,33 @@ export async function insertPartnershipFromSeed(trx: Transaction<DB>, seed: Demo
         .executeTakeFirstOrThrow();
       let indicatorPosition = 0;
       for (const indicator of priority.indicators) {
-        const { id: indicatorId } = await trx
-          .insertInto('indicator')
-          .values({
-            partnership_id: partnership.id,
-            priority_id: priorityId,
+        const created = await createIndicator(
+          trx,
+          partnership.id,
+          {
+            priorityId,
             code: indicator.code,
             title: indicator.title,
             definition: indicator.definition,
             unit: indicator.unit,
-            rate_base: indicator.rateBase ?? null,
+            rateBase: indicator.rateBase ?? null,
             decimals: indicator.decimals,
             polarity: indicator.polarity,
-            period_type: indicator.periodType,
+            periodType: indicator.periodType,
             kind: indicator.kind,
             rank: indicator.rank,
-            focus_label: indicator.focusLabel ?? null,
-            comparison_label: indicator.comparisonLabel ?? null,
-            source_text: indicator.source.text,
-            source_url: indicator.source.url,
+            focusLabel: indicator.focusLabel ?? null,
+            comparisonLabel: indicator.comparisonLabel ?? null,
+            sourceText: indicator.source.text,
+            sourceUrl: indicator.source.url,
             licence: indicator.source.licence,
             illustrative: indicator.source.illustrative,
             position: indicatorPosition++,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
+          },
+          undefined,
+          { series: indicator.series.map((s) => ({ role: s.role, label: s.label })) },
+        );
+        const indicatorId = created.id;
         if (indicator.authorityValues?.values.length) {
           const period = parsePeriod(indicator.periodType as PeriodType, indicator.authorityValues.period);
           await trx
@@ -99,11 +101,7 @@ export async function insertPartnershipFromSeed(trx: Transaction<DB>, seed: Demo
             .execute();
         }
         for (const series of indicator.series) {
-          const { id: seriesId } = await trx
-            .insertInto('series')
-            .values({ indicator_id: indicatorId, role: series.role, label: series.label })
-            .returning('id')
-            .executeTakeFirstOrThrow();
+          const seriesId = created.series.find((c) => c.role === series.role)!.id;
           if (!series.observations.length) continue;
           await trx
             .insertInto('observation')

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import type { ApiDoc } from './openapi/describe.ts';
 import assets from './plugins/assets.ts';
 import auth from './plugins/auth.ts';
 import securityHeaders from './plugins/security-headers.ts';
@@ -26,22 +27,35 @@ import storyRoutes from './features/stories/routes.ts';
 import partnerRoutes from './features/partners/routes.ts';
 import whatWorksRoutes from './features/what-works/routes.ts';
 import actionRoutes from './features/actions/routes.ts';
+import actionApiRoutes from './features/actions/api-routes.ts';
+import storyApiRoutes from './features/stories/api-routes.ts';
+import openApiRoutes from './openapi/routes.ts';
 import dataDevelopmentRoutes from './features/data-development/routes.ts';
 import programmeRoutes from './features/programmes/routes.ts';
 import reportRoutes from './features/reports/routes.ts';
 import observationRoutes from './features/observations/routes.ts';
 import importRoutes from './features/imports/routes.ts';
-import structureApiRoutes from './features/structure-api/routes.ts';
+import indicatorApiRoutes from './features/indicators/api-routes.ts';
+import indicatorRoutes from './features/indicators/routes.ts';
+import addIndicatorRoutes from './features/templates/add-indicator-routes.ts';
+import carryAcrossRoutes from './features/observations/carry-routes.ts';
+import observationApiRoutes from './features/observations/api-routes.ts';
+import planRoutes from './features/plan/routes.ts';
+import planApiRoutes from './features/plan/api-routes.ts';
 import settingsRoutes from './features/settings/routes.ts';
 import dataDayRoutes from './features/dataday/routes.ts';
 import roomNoteRoutes from './features/dataday/notes-routes.ts';
 import dataBookRoutes from './features/dataday/book-routes.ts';
 import publishingRoutes from './features/publishing/routes.ts';
+import targetRoutes from './features/targets/routes.ts';
+import historyRoutes from './features/history/routes.ts';
 
 export interface RouteEntry {
   method: string;
   url: string;
   access: string | undefined;
+  /** How an /api/v1 route describes itself (server/openapi/describe.ts); the OpenAPI document is built from these. */
+  openapi?: ApiDoc;
 }
 
 declare module 'fastify' {
@@ -87,7 +101,8 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   app.decorate('routeCatalogue', routeCatalogue);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routeCatalogue.push({ method, url: route.url, access: (route.config as { access?: string } | undefined)?.access });
+    const config = route.config as { access?: string; openapi?: ApiDoc } | undefined;
+    for (const method of methods) routeCatalogue.push({ method, url: route.url, access: config?.access, openapi: config?.openapi });
   });
 
   // Behind a proxy that TRUST_PROXY does not name, every request seems to come from the proxy: sign-in rate limiting
@@ -149,16 +164,27 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   await app.register(partnerRoutes);
   await app.register(whatWorksRoutes);
   await app.register(actionRoutes);
+  await app.register(actionApiRoutes);
+  await app.register(storyApiRoutes);
   await app.register(dataDevelopmentRoutes);
   await app.register(programmeRoutes);
   await app.register(reportRoutes);
   await app.register(observationRoutes);
   await app.register(importRoutes);
-  await app.register(structureApiRoutes);
+  await app.register(indicatorRoutes);
+  await app.register(addIndicatorRoutes);
+  await app.register(carryAcrossRoutes);
+  await app.register(indicatorApiRoutes);
+  await app.register(observationApiRoutes);
+  await app.register(planRoutes);
+  await app.register(planApiRoutes);
   await app.register(settingsRoutes);
   await app.register(dataDayRoutes);
   await app.register(roomNoteRoutes);
   await app.register(dataBookRoutes);
   await app.register(publishingRoutes);
+  await app.register(openApiRoutes);
+  await app.register(targetRoutes);
+  await app.register(historyRoutes);
   return app;
 }

@@ -38,6 +38,12 @@ export interface OutcomeTable {
   title: string;
   description: ColumnType<string, string | undefined, string>;
   position: ColumnType<number, number | undefined, number>;
+  /** Bumped by every edit (optimistic locking: a save against an older version is refused). */
+  version: ColumnType<number, number | undefined, number>;
+  /** Set when retired: hidden from the scorecard, data book, returns and data day; everything it holds is kept. */
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retired_by: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: CreatedAt;
 }
 export interface PriorityTable {
   id: Generated<string>;
@@ -46,6 +52,12 @@ export interface PriorityTable {
   title: string;
   description: ColumnType<string, string | undefined, string>;
   position: ColumnType<number, number | undefined, number>;
+  /** Bumped by every edit (optimistic locking: a save against an older version is refused). */
+  version: ColumnType<number, number | undefined, number>;
+  /** Set when retired: hidden from the scorecard, data book, returns and data day; everything it holds is kept. */
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retired_by: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: CreatedAt;
 }
 export interface IndicatorTable {
   id: Generated<string>;
@@ -70,6 +82,12 @@ export interface IndicatorTable {
   illustrative: ColumnType<boolean, boolean | undefined, boolean>;
   position: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
+  /** Bumped by every edit (optimistic locking: a save against an older version is refused). */
+  version: ColumnType<number, number | undefined, number>;
+  /** Set when retired: hidden from the scorecard, data book, returns and data day; everything it holds is kept. */
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  retired_by: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: CreatedAt;
 }
 export interface SeriesTable {
   id: Generated<string>;
@@ -164,6 +182,25 @@ export interface SecurityEventTable {
 }
 
 /** Every table. Each feature's tables are declared in its own schema-<feature>.ts. */
+export type PlanItemKind = 'outcome' | 'priority' | 'indicator';
+export type PlanChangeAction = 'created' | 'edited' | 'moved' | 'reordered' | 'retired' | 'restored' | 'deleted';
+export type PlanChangeVia = 'form' | 'api' | 'template' | 'import' | 'seed';
+/** One change to a partnership's plan (an outcome, priority or indicator): who, when, before → after. */
+export interface PlanChangeTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  partnership_id: string;
+  item_kind: PlanItemKind;
+  item_id: string;
+  item_label: string;
+  action: PlanChangeAction;
+  before: Json<Record<string, unknown> | null>;
+  after: Json<Record<string, unknown> | null>;
+  user_id: string | null;
+  via: ColumnType<PlanChangeVia, PlanChangeVia | undefined, PlanChangeVia>;
+  at: CreatedAt;
+}
+
 export interface DB extends AnalysisTables, DataTables, StoriesTables, LibraryTables, DatadayTables {
   partnership: PartnershipTable;
   outcome: OutcomeTable;
@@ -171,6 +208,7 @@ export interface DB extends AnalysisTables, DataTables, StoriesTables, LibraryTa
   indicator: IndicatorTable;
   series: SeriesTable;
   observation: ObservationTable;
+  plan_change: PlanChangeTable;
   app_setting: AppSettingTable;
   app_user: AppUserTable;
   membership: MembershipTable;

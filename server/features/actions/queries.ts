@@ -210,7 +210,7 @@ async function replaceLinks(trx: Transaction<DB>, partnershipId: string, actionI
 }
 
 /** A progress update, optionally moving the action to a new status; the status it moved from is kept with it. */
-export async function addUpdate(trx: Transaction<DB>, partnershipId: string, actionId: string, authorId: string, body: string, statusTo: ActionStatus) {
+export async function addUpdate(trx: Transaction<DB>, partnershipId: string, actionId: string, authorId: string, body: string, statusTo: ActionStatus, expectedVersion?: number): Promise<boolean> {
   const current = await trx
     .selectFrom('action')
     .select(['status', 'version'])
@@ -218,6 +218,7 @@ export async function addUpdate(trx: Transaction<DB>, partnershipId: string, act
     .where('id', '=', actionId)
     .forUpdate()
     .executeTakeFirstOrThrow();
+  if (expectedVersion !== undefined && current.version !== expectedVersion) return false;
   const changed = current.status !== statusTo;
   await trx
     .insertInto('action_update')
@@ -229,6 +230,7 @@ export async function addUpdate(trx: Transaction<DB>, partnershipId: string, act
     .where('partnership_id', '=', partnershipId)
     .where('id', '=', actionId)
     .execute();
+  return true;
 }
 
 /** Ids of this partnership's objects among those given: what a form may link to. */

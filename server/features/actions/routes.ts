@@ -25,7 +25,9 @@ import { renderText } from '../conversation/text.ts';
 import { findPartner, listPartnerChoices } from '../partners/queries.ts';
 import { findPriority } from '../partnerships/queries.ts';
 import { addUpdate, countUpdates, createAction, deleteAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
-import { actionRows, isOverdue } from './view-model.ts';
+import { actionRows } from './view-model.ts';
+import { actionJson, actionJsonSchema, actionsParams } from './api-routes.ts';
+import type { ApiDoc } from '../../openapi/describe.ts';
 
 const actionParams = slugParams.extend({ actionId: z.uuid() });
 
@@ -334,13 +336,25 @@ export default async function actionRoutes(app: FastifyInstance) {
   // ---- JSON API: the action plan, for partners' own dashboards ---------------------------------------------------
   const apiQuery = z
     .object({
-      status: z.enum(ACTION_STATUSES).optional(),
-      indicator: z.string().min(1).max(64).optional(),
-      overdue: z.enum(['true', 'false']).optional(),
+      status: z.enum(ACTION_STATUSES).optional().meta({ description: 'Only actions with this status' }),
+      indicator: z.string().min(1).max(64).optional().meta({ description: 'Only actions on the indicator with this code' }),
+      overdue: z.enum(['true', 'false']).optional().meta({ description: '"true": only actions past their due date and not done' }),
     })
     .strict();
+  const listDoc: ApiDoc = {
+    summary: 'The action plan',
+    description: 'Every action of the partnership, open ones first and soonest due first, with the indicators and priorities it aims to move and its `version` (send it back to change the action).',
+    tags: ['Actions'],
+    params: actionsParams,
+    query: apiQuery,
+    responses: {
+      200: { description: 'The actions', schema: z.object({ actions: z.array(actionJsonSchema) }) },
+      400: { description: 'An unknown query parameter or value (named in the message)' },
+      404: { description: 'No indicator with that code in this partnership' },
+    },
+  };
 
-  app.get('/api/v1/partnerships/:slug/actions', { config: { access: 'viewer' } }, async (request) => {
+  app.get('/api/v1/partnerships/:slug/actions', { config: { access: 'viewer', openapi: listDoc } }, async (request) => {
     const caller = callerIn(request);
     // A bad parameter or value is a ZodError, which the error handler answers as a 400 naming it.
     const query = apiQuery.parse(request.query);
@@ -352,23 +366,7 @@ export default async function actionRoutes(app: FastifyInstance) {
       filters.indicatorId = indicatorId;
     }
     const actions = await listActions(app.db, caller.partnershipId, filters);
-    return {
-      actions: actions.map((a) => ({
-        id: a.id,
-        title: a.title,
-        description: a.description,
-        status: a.status,
-        overdue: isOverdue(a, today),
-        leadPartner: a.lead_partner_id ? { id: a.lead_partner_id, name: a.lead_partner_name } : null,
-        owner: a.owner_name,
-        startDate: a.start_date,
-        dueDate: a.due_date,
-        indicators: a.indicators.map((i) => ({ code: i.code, title: i.title })),
-        priorities: a.priorities.map((p) => ({ id: p.id, title: p.title })),
-        version: a.version,
-        updatedAt: a.updated_at,
-      })),
-    };
+    return { actions: actions.map((a) => actionJson(a, today)) };
   });
 
   // Deleting is for an action made by mistake or twice: it asks first, says what goes with it, and points to "done"

@@ -5,9 +5,10 @@ import { describeRagRule } from '../../analysis/comparators.ts';
 import { linearForecast } from '../../analysis/forecast.ts';
 import { boundsFor } from '../../analysis/indicator-analysis.ts';
 import { HttpError, notFound } from '../../http-errors.ts';
+import type { ApiDoc } from '../../openapi/describe.ts';
 import * as format from '../../format.ts';
 import { measuredSeries } from '../indicators/measure.ts';
-import { findIndicatorByCode, listObservationsForIndicator, type IndicatorDetail } from '../indicators/queries.ts';
+import { findIndicatorByCode, listObservationsForIndicator, listRetiredIndicators, type IndicatorDetail } from '../indicators/queries.ts';
 import { listOutcomes, listPriorities } from '../partnerships/queries.ts';
 import { STATUS, STATUS_ORDER } from './labels.ts';
 import { analysisQuery, spcSettingsFrom } from './options.ts';
@@ -17,6 +18,84 @@ import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
 
 const codeParams = z.object({ slug: z.string(), code: z.string().min(1).max(64) });
+
+const baselineBody = z.object({
+  period: z.string().min(1).max(20).meta({ description: 'The baseline period: the last period before the work began, as a label like "2022/23"' }),
+  window: z.number().int().min(3).max(20).optional().meta({ description: 'How many periods up to the baseline the straight-line forecast is fitted to (linear)' }),
+  method: z.enum(['linear', 'manual']).meta({ description: '"linear": forecast the trend; "manual": the forecast points you send' }),
+  points: z.array(z.object({ period: z.string().max(20), value: z.number().finite() })).max(200).optional().meta({ description: 'The forecast after the baseline (manual)' }),
+  note: z.string().max(2000).optional(),
+});
+
+// ---- How the JSON API routes below describe themselves (GET /api/v1/openapi.json) ---------------------------------
+const statusJson = z.object({ code: z.string(), sentence: z.string(), baselineVersion: z.number().int().nullable() });
+const baselineJsonSchema = z.object({
+  period: z.string(),
+  method: z.enum(['linear', 'manual']),
+  window: z.number().int().nullable(),
+  version: z.number().int(),
+  agreedBy: z.string().nullable(),
+  agreedAt: z.string(),
+  fit: z.object({ intercept: z.number(), slope: z.number(), n: z.number().int(), sigma: z.number() }).nullable(),
+  points: z.array(z.object({ period: z.string(), value: z.number() })).nullable(),
+  note: z.string().nullable(),
+});
+const apiDocs = {
+  indicators: {
+    summary: 'Every indicator with its latest figure and whether its curve has turned',
+    description: 'For viewers, small numbers are suppressed as on the published pages. Retired indicators are left out unless `?include=retired` (they come last, with `retired: true` and no analysis).',
+    tags: ['Analysis'],
+    params: z.object({ slug: z.string() }),
+    query: z.object({ include: z.enum(['retired']).optional() }),
+    responses: {
+      200: {
+        description: 'The partnership and its indicators',
+        schema: z.object({
+          partnership: z.object({ slug: z.string(), name: z.string() }),
+          indicators: z.array(
+            z.object({
+              code: z.string(),
+              title: z.string(),
+              kind: z.enum(['single', 'gap']),
+              unit: z.string(),
+              polarity: z.string(),
+              periodType: z.string(),
+              version: z.number().int(),
+              retired: z.boolean(),
+              latest: z.object({ period: z.string(), value: z.number().nullable(), marker: z.string().nullable(), provisional: z.boolean() }).nullable(),
+              status: statusJson.nullable(),
+            }),
+          ),
+        }),
+      },
+    },
+  },
+  baseline: {
+    summary: 'Agree a new baseline for an indicator',
+    description: 'Adds a baseline version (earlier ones are kept): a straight-line forecast from the figures up to the baseline period, or forecast points you give.',
+    tags: ['Baselines'],
+    params: codeParams,
+    body: baselineBody,
+    example: { period: '2022/23', method: 'linear', window: 5, note: 'Agreed at the March 2026 data day' },
+    responses: {
+      201: { description: 'The baseline agreed', schema: z.object({ baseline: baselineJsonSchema }) },
+      403: { description: 'Only managers and admins agree baselines' },
+      404: { description: 'No indicator with that code in this partnership' },
+      422: { description: 'The body or the figures do not allow this baseline (the message says why)' },
+    },
+  },
+  analysis: {
+    summary: 'An indicator’s analysis: figures, forecast, turned-the-curve status, SPC, comparators',
+    tags: ['Analysis'],
+    params: codeParams,
+    query: analysisQuery,
+    responses: {
+      200: { description: 'The analysis', schema: z.object({ indicator: z.object({ code: z.string(), title: z.string() }).loose(), baseline: baselineJsonSchema.nullable(), status: statusJson.loose() }).loose() },
+      400: { description: 'A query parameter is refused (named in the message)' },
+      404: { description: 'No indicator with that code, or no baseline of that version' },
+    },
+  },
+} satisfies Record<string, ApiDoc>;
 
 async function indicatorOr404(app: FastifyInstance, request: FastifyRequest): Promise<IndicatorDetail> {
   const parsed = codeParams.safeParse(request.params);
@@ -171,19 +250,22 @@ export default async function analysisRoutes(app: FastifyInstance) {
   });
 
   // ---- JSON API ---------------------------------------------------------------------------------------------------
-  app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer' } }, async (request, reply) => {
+  app.get('/api/v1/partnerships/:slug/indicators', { config: { access: 'viewer', openapi: apiDocs.indicators } }, async (request, reply) => {
     const partnership = request.access!.partnership;
     const threshold = thresholdFor(request.access!.role, partnership);
-    const key = `indicators-api:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, threshold])}`;
-    const json = await app.computed.get(key, async () => Buffer.from(JSON.stringify(await indicatorsJson(partnership, threshold))));
+    const includeRetired = (request.query as { include?: unknown } | undefined)?.include === 'retired';
+    const key = `indicators-api:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, threshold, includeRetired])}`;
+    const json = await app.computed.get(key, async () => Buffer.from(JSON.stringify(await indicatorsJson(partnership, threshold, includeRetired))));
     return reply.type('application/json; charset=utf-8').send(json);
   });
 
-  async function indicatorsJson(partnership: NonNullable<FastifyRequest['access']>['partnership'], threshold: number | null) {
+  async function indicatorsJson(partnership: NonNullable<FastifyRequest['access']>['partnership'], threshold: number | null, includeRetired = false) {
     const analysed = await analysePartnershipCached(app, partnership, threshold);
+    const retired = includeRetired ? await listRetiredIndicators(app.db, partnership.id) : [];
     return {
       partnership: { slug: partnership.slug, name: partnership.name },
-      indicators: analysed.map(({ indicator, observations, analysis }) => {
+      indicators: [
+        ...analysed.map(({ indicator, observations, analysis }) => {
         const latest = measuredSeries(indicator, observations).at(-1) ?? null;
         return {
           code: indicator.code,
@@ -192,22 +274,18 @@ export default async function analysisRoutes(app: FastifyInstance) {
           unit: indicator.unit,
           polarity: indicator.polarity,
           periodType: indicator.period_type,
+          version: indicator.version,
+          retired: false,
           latest: latest ? { period: latest.label, value: latest.value, marker: latest.marker, provisional: latest.provisional } : null,
           status: { code: analysis.status.code, sentence: analysis.status.sentence, baselineVersion: analysis.status.baselineVersion },
         };
-      }),
+        }),
+        ...retired.map((i) => ({ code: i.code, title: i.title, kind: i.kind, unit: i.unit, polarity: i.polarity, periodType: i.period_type, version: i.version, retired: true, latest: null, status: null })),
+      ],
     };
   }
 
-  const baselineBody = z.object({
-    period: z.string().min(1).max(20),
-    window: z.number().int().min(3).max(20).optional(),
-    method: z.enum(['linear', 'manual']),
-    points: z.array(z.object({ period: z.string().max(20), value: z.number().finite() })).max(200).optional(),
-    note: z.string().max(2000).optional(),
-  });
-
-  app.put('/api/v1/partnerships/:slug/indicators/:code/baseline', { config: { access: 'manager' } }, async (request, reply) => {
+  app.put('/api/v1/partnerships/:slug/indicators/:code/baseline', { config: { access: 'manager', openapi: apiDocs.baseline } }, async (request, reply) => {
     const indicator = await indicatorOr404(app, request);
     const parsed = baselineBody.safeParse(request.body);
     if (!parsed.success) {
@@ -220,7 +298,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
     return reply.code(201).send({ baseline: baselineJson(result.baseline) });
   });
 
-  app.get('/api/v1/partnerships/:slug/indicators/:code/analysis', { config: { access: 'viewer' } }, async (request, reply) => {
+  app.get('/api/v1/partnerships/:slug/indicators/:code/analysis', { config: { access: 'viewer', openapi: apiDocs.analysis } }, async (request, reply) => {
     const params = codeParams.safeParse(request.params);
     if (!params.success) throw notFound();
     const query = analysisQuery.safeParse(request.query);

@@ -80,7 +80,11 @@ export async function loadFigures(db: Kysely<DB>, partnership: PartnershipSettin
   const years = new Set<number>();
   const byIndicator = groupBy(observations, (o) => o.indicator_id);
   const periodTypeOf = new Map(allIndicators.map((i) => [i.id, i.period_type]));
-  for (const o of observations) if (OWN_ROLES.includes(o.role) && (o.value !== null || o.marker)) years.add(reportingYear(periodTypeOf.get(o.indicator_id)!, o.period_position));
+  // Only the listed indicators' figures: not a retired indicator's, nor a programme's measure's.
+  for (const o of observations) {
+    const periodType = periodTypeOf.get(o.indicator_id);
+    if (periodType && OWN_ROLES.includes(o.role) && (o.value !== null || o.marker)) years.add(reportingYear(periodType, o.period_position));
+  }
 
   const baselineOf = new Map(baselines.map((b) => [b.indicator_id, b]));
   const authorityOf = groupBy(authority, (a) => a.indicator_id);

@@ -9,7 +9,8 @@ import type { PlannedItem } from '../observations/plan.ts';
 import type { IndicatorForData } from '../observations/queries.ts';
 import { recordConflicts, WriteConflict, writeObservations, type WriteConflictItem } from '../observations/write.ts';
 import { writeItemsFor } from '../observations/plan.ts';
-import { createIndicator, createOutcome, createPriority, findIndicatorId, partnershipAreaName, type NewIndicator } from '../structure-api/queries.ts';
+import { createIndicator, findIndicatorId, partnershipAreaName, type NewIndicator } from '../indicators/queries.ts';
+import { createOutcome, createPriority } from '../plan/queries.ts';
 import { lockImport, replaceAuthorityValues, updateImport, type AuthorityValueRow } from './queries.ts';
 
 export interface ImportProblem {
@@ -144,6 +145,7 @@ export async function applyImport(
   versions: Record<string, number | null>,
 ): Promise<ApplyOutcome> {
   const writeContext = { partnershipId: context.partnershipId, userId: context.userId, via: 'import' as const, importId: context.importId };
+  const actor = { userId: context.userId, via: 'import' as const };
   const areaName = await partnershipAreaName(db, context.partnershipId);
   try {
     return await inPartnershipTransaction(db, context.partnershipId, async (trx) => {
@@ -153,8 +155,8 @@ export async function applyImport(
       let indicatorsCreated = 0;
       let newPriorityId: string | null = null;
       if (built.newPriority && built.newIndicators.some((i) => i.priorityId === NEW_PRIORITY)) {
-        const outcomeId = built.newPriority.outcomeId ?? (await createOutcome(trx, context.partnershipId, { title: built.newPriority.newOutcomeTitle ?? 'Benchmarks' })).id;
-        newPriorityId = (await createPriority(trx, context.partnershipId, { outcomeId, title: built.newPriority.title })).id;
+        const outcomeId = built.newPriority.outcomeId ?? (await createOutcome(trx, context.partnershipId, { title: built.newPriority.newOutcomeTitle ?? 'Benchmarks' }, actor)).id;
+        newPriorityId = (await createPriority(trx, context.partnershipId, { outcomeId, title: built.newPriority.title }, actor)).id;
       }
       for (const raw of built.newIndicators) {
         const spec = raw.priorityId === NEW_PRIORITY ? { ...raw, priorityId: newPriorityId! } : raw;
@@ -164,7 +166,7 @@ export async function applyImport(
           realIds.set(placeholderId(spec.code), existing);
           continue;
         }
-        const created = await createIndicator(trx, context.partnershipId, spec);
+        const created = await createIndicator(trx, context.partnershipId, spec, actor);
         realIds.set(placeholderId(spec.code), created.id);
         indicatorsCreated++;
       }

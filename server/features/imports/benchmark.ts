@@ -29,7 +29,7 @@ import {
 import type { RawItem } from '../observations/plan.ts';
 import { planIndicatorFigures } from '../observations/plan.ts';
 import { listIndicatorsForData, listObservationsOfSeries, listSeriesOfIndicators, type IndicatorForData } from '../observations/queries.ts';
-import type { NewIndicator } from '../structure-api/queries.ts';
+import type { NewIndicator } from '../indicators/queries.ts';
 import { plannedIndicator, placeholderId, type BuiltImport } from './apply.ts';
 
 export const BENCHMARK_FOLDER = new URL('../../../seeds/benchmark/', import.meta.url);

@@ -80,7 +80,7 @@ export async function exportJson(db: Kysely<DB>, partnershipId: string, options:
  * latest figure, to be filled in. Rows left empty are skipped on import.
  */
 export async function templateCsv(db: Kysely<DB>, partnershipId: string): Promise<string> {
-  const indicators = (await listIndicatorsForData(db, partnershipId)).filter((i) => i.rank !== 'data_development');
+  const indicators = (await listIndicatorsForData(db, partnershipId)).filter((i) => i.rank !== 'data_development' && !i.retired);
   const series = await listSeriesOfIndicators(db, partnershipId, indicators.map((i) => i.id));
   const figures = await listObservationsOfSeries(db, partnershipId, series.map((s) => s.id));
   const lines = [csvLine([...CSV_COLUMNS])];

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { planIndicatorFigures, type RawItem } from '../observations/plan.ts';
 import { listIndicatorsForData, listObservationsOfSeries, listSeriesOfIndicators, type IndicatorForData } from '../observations/queries.ts';
-import type { NewIndicator } from '../structure-api/queries.ts';
+import type { NewIndicator } from '../indicators/queries.ts';
 import { plannedIndicator, placeholderId, type BuiltImport } from './apply.ts';
 import { extractEes, type EesFile, type EesMapping, type EesSummary } from './ees.ts';
 

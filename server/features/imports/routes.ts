@@ -7,6 +7,7 @@ import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { listOutcomes, listPriorities } from '../partnerships/queries.ts';
 import { describeFigure } from '../observations/figure.ts';
+import { CODE_PATTERN, POLARITIES, UNITS } from '../indicators/rules.ts';
 import { listIndicatorsForData } from '../observations/queries.ts';
 import { applyImport, NEW_PRIORITY, storePlan, updateImport, type BuiltImport, type NewPriority, type StoredPlan } from './apply.ts';
 import { buildLaitImport, indicatorCodeFor, loadBenchmark, NEIGHBOUR_MODELS, unitFor, type Benchmark, type LaitOptions } from './benchmark.ts';
@@ -490,13 +491,13 @@ export default async function importRoutes(app: FastifyInstance) {
     if (indicatorCode === '__new') {
       const code = (values.newCode ?? '').trim();
       const titleText = (values.newTitle ?? '').trim();
-      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(code)) errors.push({ field: 'newCode', text: code ? `“${code}” cannot be a code: use letters, digits, _ . or -, starting with a letter or digit (at most 64)` : 'Enter a code for the new indicator' });
+      if (!CODE_PATTERN.test(code)) errors.push({ field: 'newCode', text: code ? `“${code}” cannot be a code: use letters, digits, _ . or -, starting with a letter or digit (at most 64)` : 'Enter a code for the new indicator' });
       else if (indicators.some((i) => i.code === code)) errors.push({ field: 'newCode', text: `There is already an indicator ${code}: choose it in the list above, or another code` });
       if (!titleText) errors.push({ field: 'newTitle', text: 'Enter the title of the new indicator' });
       const unit = values.newUnit ?? '';
-      if (!['percentage', 'rate', 'count', 'score', 'ratio'].includes(unit)) errors.push({ field: 'newUnit', text: 'Choose what the figures measure' });
+      if (!(UNITS as readonly string[]).includes(unit)) errors.push({ field: 'newUnit', text: 'Choose what the figures measure' });
       const polarity = values.newPolarity ?? '';
-      if (!['higher', 'lower', 'neutral'].includes(polarity)) errors.push({ field: 'newPolarity', text: 'Choose which way is better' });
+      if (!(POLARITIES as readonly string[]).includes(polarity)) errors.push({ field: 'newPolarity', text: 'Choose which way is better' });
       const decimals = Number(values.newDecimals ?? '');
       if ((values.newDecimals ?? '').trim() === '' || !Number.isInteger(decimals) || decimals < 0 || decimals > 6) errors.push({ field: 'newDecimals', text: 'Enter how many decimal places to show, 0 to 6' });
       let rateBase: number | null = null;

@@ -5,7 +5,7 @@
 import type { Transaction } from 'kysely';
 import { periodOutsideWindow, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
 import type { DB, SeriesRole } from '../../db/schema.ts';
-import { defaultSeriesLabel } from '../structure-api/queries.ts';
+import { defaultSeriesLabel } from '../indicators/queries.ts';
 import { checkFigure, holdsGaps, rolesFor, sameFigure, type Figure, type FigureField, type RawFigure } from './figure.ts';
 import { createSeries, type IndicatorForData, type SeriesRecord, type StoredObservation } from './queries.ts';
 import { figureOf, type WriteItem } from './write.ts';
@@ -82,6 +82,11 @@ export function figurePlanner<Ref>(
   const currentByKey = new Map<string, StoredObservation>();
   for (const o of current) currentByKey.set(`${o.series_id}\u0000${o.period_key}`, o);
   const add = (item: RawItem<Ref>) => {
+    // A retired indicator keeps its figures as they are: a restore brings it back before anything is added.
+    if (indicator.retired) {
+      problems.push({ ref: item.ref, field: 'indicator_code', text: `Indicator ${indicator.code} is retired: restore it to import figures` });
+      return;
+    }
     const roleText = String(item.series ?? '').trim().toLowerCase();
     let failed = false;
     if (!roleText) {

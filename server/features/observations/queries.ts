@@ -4,6 +4,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, IndicatorKind, Marker, ObservationStatus, SeriesRole, Unit } from '../../db/schema.ts';
 import type { FigureJson, WriteVia } from '../../db/schema-data.ts';
 import { observationFigureColumns } from '../../db/columns.ts';
+import { activeIndicator, indicatorRetired } from '../../db/retired.ts';
 
 export interface IndicatorForData {
   id: string;
@@ -24,6 +25,8 @@ export interface IndicatorForData {
   focus_label: string | null;
   comparison_label: string | null;
   position: number;
+  /** Retired (itself, or its priority or outcome): kept, but out of the return and refused by imports. */
+  retired?: boolean;
 }
 
 const indicatorColumns = [
@@ -52,7 +55,8 @@ const indicatorsWithPlace = (db: Kysely<DB>) =>
     .leftJoin('priority', 'priority.id', 'indicator.priority_id')
     .leftJoin('outcome', 'outcome.id', 'priority.outcome_id')
     .leftJoin('programme', 'programme.id', 'indicator.programme_id')
-    .select(indicatorColumns);
+    .select(indicatorColumns)
+    .select(indicatorRetired().as('retired'));
 
 /**
  * The partnership's indicators (and performance measures) with what data entry needs, optionally of one period
@@ -452,6 +456,7 @@ export async function listPeriodTypesInUse(db: Kysely<DB>, partnershipId: string
     .distinct()
     .where('partnership_id', '=', partnershipId)
     .where('rank', '<>', 'data_development')
+    .where(activeIndicator())
     .execute();
   return rows.map((r) => r.period_type);
 }

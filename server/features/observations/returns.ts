@@ -123,7 +123,7 @@ export const unitOf = (i: IndicatorForData) => ({ unit: i.unit, rate_base: i.rat
 
 /** Every indicator due for the period (its period type, not in the data development agenda), with its figures. */
 export async function buildSheet(db: Kysely<DB>, partnershipId: string, period: Period, place: { priorityId?: string; programmeId?: string } = {}): Promise<SheetIndicator[]> {
-  const indicators = (await listIndicatorsForData(db, partnershipId, { periodType: period.type, ...place })).filter((i) => i.rank !== 'data_development');
+  const indicators = (await listIndicatorsForData(db, partnershipId, { periodType: period.type, ...place })).filter((i) => i.rank !== 'data_development' && !i.retired);
   const series = await listSeriesOfIndicators(db, partnershipId, indicators.map((i) => i.id));
   const entrySeries = series.filter((s) => entryRolesFor(indicators.find((i) => i.id === s.indicator_id)!.kind).includes(s.role));
   const previous = period.position - 1;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { periodTypeLabel, type Period } from '../../analysis/periods.ts';
 import { notFound } from '../../http-errors.ts';
+import type { ApiDoc } from '../../openapi/describe.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
 import type { IndicatorSection } from '../../plugins/extensions.ts';
 import * as format from '../../format.ts';
@@ -362,7 +363,23 @@ export default async function observationRoutes(app: FastifyInstance) {
     reason: z.string({ error: 'is required' }).trim().min(1, 'is required: say why the figure is deleted').max(DELETE_REASON_MAX, `must be at most ${DELETE_REASON_MAX} characters`),
     version: z.number({ error: 'is required: the version of the figure you mean to delete' }).int().min(1),
   });
-  app.delete('/api/v1/partnerships/:slug/indicators/:code/observations/:role/:periodKey', { config: { access: 'officer' } }, async (request, reply) => {
+  const figureJson = z.object({ value: z.number().nullable(), marker: z.string().nullable(), status: z.string().nullable(), numerator: z.number().nullable(), denominator: z.number().nullable(), note: z.string().nullable() });
+  const apiDeleteDoc: ApiDoc = {
+    summary: 'Delete a figure',
+    description: 'Deletes one figure of one series (local, target, England, …) for one period, saying why. The deletion is in the figure’s history and can be undone there. `version` is the figure’s version when you read it: if it changed since, nothing is deleted (409).',
+    tags: ['Figures'],
+    params: figureParams,
+    body: apiDeleteBody,
+    example: { reason: 'Entered against the wrong year', version: 2 },
+    responses: {
+      200: { description: 'The figure deleted', schema: z.object({ deleted: figureJson.extend({ period: z.string(), version: z.number().int() }), reason: z.string() }) },
+      403: { description: 'Only officers, managers and admins delete figures' },
+      404: { description: 'No such figure in this partnership' },
+      409: { description: 'The figure changed (or was deleted) since the version you sent: nothing deleted', schema: z.object({ error: z.literal('conflict'), message: z.string(), current: figureJson.extend({ version: z.number().int(), updatedBy: z.string().nullable(), updatedAt: z.string() }).nullable(), requestId: z.string() }) },
+      422: { description: 'The reason or version is missing or refused (named in `errors`)' },
+    },
+  };
+  app.delete('/api/v1/partnerships/:slug/indicators/:code/observations/:role/:periodKey', { config: { access: 'officer', openapi: apiDeleteDoc } }, async (request, reply) => {
     const { code, role, periodKey } = parseParams(figureParams, request.params);
     const { partnership } = request.access!;
     const found = await findFigure(partnership.id, code, role, periodKey);

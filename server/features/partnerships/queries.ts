@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { activeOutcome, activePriority } from '../../db/retired.ts';
 
 // Every query behind the partnership pages (home, priority). Each takes the partnership's id, so no query here can
 // reach another partnership's rows.
@@ -17,6 +18,7 @@ export async function listOutcomes(db: Kysely<DB>, partnershipId: string) {
     .selectFrom('outcome')
     .select(['id', 'title', 'description', 'position'])
     .where('partnership_id', '=', partnershipId)
+    .where(activeOutcome())
     .orderBy('position')
     .orderBy('title')
     .execute();
@@ -27,6 +29,7 @@ export async function listPriorities(db: Kysely<DB>, partnershipId: string) {
     .selectFrom('priority')
     .select(['id', 'outcome_id', 'title', 'description', 'position'])
     .where('partnership_id', '=', partnershipId)
+    .where(activePriority())
     .orderBy('position')
     .orderBy('title')
     .execute();

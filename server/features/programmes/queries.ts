@@ -1,7 +1,8 @@
-import { indicatorColumns } from '../indicators/queries.ts';
+import { createMeasure, indicatorCodesTaken, indicatorColumns } from '../indicators/queries.ts';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, IndicatorKind, Polarity, Unit } from '../../db/schema.ts';
+import type { DB, Polarity, Unit } from '../../db/schema.ts';
 import { observationFigureColumns } from '../../db/columns.ts';
+import { activeIndicator } from '../../db/retired.ts';
 import type { MeasureKind } from '../../db/schema-stories.ts';
 
 // Every query about programmes and services and their performance measures. A measure is an indicator row with a
@@ -108,6 +109,7 @@ export async function listMeasures(db: Kysely<DB>, partnershipId: string, progra
     .select(measureColumns)
     .where('indicator.partnership_id', '=', partnershipId)
     .where('indicator.programme_id', '=', programmeId)
+    .where(activeIndicator())
     .orderBy('indicator.position')
     .orderBy('indicator.title')
     .execute();
@@ -150,37 +152,20 @@ export async function createMeasures(trx: Transaction<DB>, partnershipId: string
     .where('programme_id', '=', programmeId)
     .executeTakeFirstOrThrow();
   for (const [i, m] of measures.entries()) {
-    const { id } = await trx
-      .insertInto('indicator')
-      .values({
-        partnership_id: partnershipId,
-        // A measure hangs from its programme, not a priority. (schema.ts types priority_id as non-null: see schema-stories.ts.)
-        priority_id: null as unknown as string,
-        programme_id: programmeId,
-        measure_kind: m.measure_kind,
-        code: m.code,
-        title: m.title,
-        definition: m.definition,
-        unit: m.unit,
-        decimals: m.decimals,
-        polarity: m.polarity,
-        period_type: m.period_type,
-        kind: 'single' satisfies IndicatorKind,
-        rank: 'headline',
-        source_text: 'Entered by the partnership',
-        position: next + i,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('series').values({ indicator_id: id, role: 'local', label: seriesLabel }).execute();
+    await createMeasure(
+      trx,
+      partnershipId,
+      programmeId,
+      m.measure_kind,
+      { code: m.code, title: m.title, definition: m.definition, unit: m.unit, decimals: m.decimals, polarity: m.polarity, periodType: m.period_type, rank: 'headline', sourceText: 'Entered by the partnership', position: next + i },
+      seriesLabel,
+    );
   }
 }
 
 /** Codes already taken in the partnership among those given. */
 export async function takenCodes(db: Kysely<DB>, partnershipId: string, codes: string[]): Promise<Set<string>> {
-  if (!codes.length) return new Set();
-  const rows = await db.selectFrom('indicator').select('code').where('partnership_id', '=', partnershipId).where('code', 'in', codes).execute();
-  return new Set(rows.map((r) => r.code));
+  return new Set(await indicatorCodesTaken(db, partnershipId, codes));
 }
 
 /** Codes in the partnership that start with a prefix: to find a free one. */

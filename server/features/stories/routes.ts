@@ -7,6 +7,16 @@ import { formValues, optionalText, parseForm, requiredText, type FieldError } fr
 import { indicatorSubject, prioritySubject, resolveSubject, SUBJECT_ROUTES, type Subject, type SubjectKind } from '../conversation/subjects.ts';
 import { currentStory, findVersion, listVersions, saveVersion, type StoryContent } from './queries.ts';
 import { storyView } from './view-model.ts';
+import { storyAnswer, storyJson, storyParams } from './api-routes.ts';
+import type { ApiDoc } from '../../openapi/describe.ts';
+
+const getStoryDoc: ApiDoc = {
+  summary: 'Read the story behind an indicator’s curve',
+  description: 'The latest version of the story, with its `version` (send it back when you write the story). `story` is null when none is written yet.',
+  tags: ['Stories'],
+  params: storyParams,
+  responses: { 200: { description: 'The indicator and its current story', schema: storyAnswer }, 404: { description: 'No indicator with that code in this partnership' } },
+};
 
 // Other features (the data day, issue 9) import these from here.
 export { storyView, type StoryView } from './view-model.ts';
@@ -65,25 +75,11 @@ export default async function storyRoutes(app: FastifyInstance) {
   });
 
   // The current story of an indicator as JSON: its text as written (Markdown-like, for the reader to render safely).
-  app.get('/api/v1/partnerships/:slug/indicators/:code/story', { config: { access: 'viewer' } }, async (request) => {
+  app.get('/api/v1/partnerships/:slug/indicators/:code/story', { config: { access: 'viewer', openapi: getStoryDoc } }, async (request) => {
     const caller = callerIn(request);
     const subject = await resolveSubject(app.db, caller.partnership, 'indicator', request.params);
     const story = await currentStory(app.db, caller.partnershipId, subject);
-    return {
-      indicator: { code: subject.indicator!.code, title: subject.indicator!.title },
-      story: story && {
-        version: story.version,
-        versions: story.version_count,
-        period: story.period_text,
-        summary: story.summary,
-        contributing: story.contributing,
-        restricting: story.restricting,
-        rootCauses: story.root_causes,
-        changeNote: story.change_note,
-        author: story.author_name,
-        savedAt: story.created_at,
-      },
-    };
+    return { indicator: { code: subject.indicator!.code, title: subject.indicator!.title }, story: story && storyJson(story) };
   });
 
   const versionParams = z.object({ versionId: z.uuid() });

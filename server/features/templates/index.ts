@@ -7,19 +7,18 @@ import { createMeasures, createProgramme, findProgrammeByName } from '../program
 import {
   existingTables,
   findPartnershipForTemplate,
-  findUsedCodes,
   insertAction,
   insertDataDevelopmentItem,
-  insertIndicator,
   insertOutcome,
   insertPriority,
-  insertSeries,
+  insertSeriesObservations,
   nextDataDevelopmentRank,
   nextOutcomePosition,
   recordTemplate,
-  type IndicatorValues,
 } from './queries.ts';
-import { readTemplateFiles, TemplateError, type TemplateFile, type TemplateIndicator } from './template-file.ts';
+import { createIndicator, indicatorCodesTaken, type NewIndicator } from '../indicators/queries.ts';
+import { findTemplateFile, readTemplateFiles, TemplateError, type TemplateFile, type TemplateIndicator } from './template-file.ts';
+import type { PlanActor } from '../../db/plan-changes.ts';
 
 export { TemplateError } from './template-file.ts';
 
@@ -100,7 +99,7 @@ export async function applyTemplate(
 
   const priorities = template.outcomes.flatMap((o) => o.priorities);
   const codes = priorities.flatMap((p) => [...p.indicators.map((i) => i.code), ...p.programmes.flatMap((g) => g.measures.map((m) => m.code))]);
-  const used = await findUsedCodes(trx, partnershipId, codes);
+  const used = await indicatorCodesTaken(trx, partnershipId, codes);
   if (used.length) throw new TemplateError(`The partnership already has indicators with the codes ${used.join(', ')}, which the template would add again.`);
 
   const notes: string[] = [];
@@ -160,9 +159,7 @@ export async function applyTemplate(
       result.priorities++;
       for (const [position, spec] of priority.indicators.entries()) {
         const history = benchmark && authority ? buildHistory(benchmark, spec, authority, localName) : null;
-        const indicatorId = await insertIndicator(trx, partnershipId, priorityId, indicatorValues(spec, position, history, template.name));
-        const series = history?.series ?? emptySeries(spec, localName);
-        for (const s of series) await insertSeries(trx, indicatorId, s.role, s.label, s.observations);
+        await createTemplateIndicator(trx, partnershipId, priorityId, spec, { position, history, templateName: template.name, localName, actor: { userId: null, via: 'template' } });
         result.indicators++;
         if (history) result.indicatorsWithHistory++;
       }
@@ -213,7 +210,45 @@ export async function applyTemplate(
   return result;
 }
 
-function indicatorValues(spec: TemplateIndicator, position: number, history: ReturnType<typeof buildHistory>, templateName: string): IndicatorValues {
+/** One of a template's indicators under a priority, with its series (and their history, when there is one). */
+async function createTemplateIndicator(
+  trx: Transaction<DB>,
+  partnershipId: string,
+  priorityId: string,
+  spec: TemplateIndicator,
+  context: { position?: number; history: ReturnType<typeof buildHistory>; templateName: string; localName: string; actor: PlanActor },
+) {
+  const series = context.history?.series ?? emptySeries(spec, context.localName);
+  const created = await createIndicator(trx, partnershipId, { priorityId, ...indicatorValues(spec, context.position, context.history, context.templateName) }, context.actor, { series });
+  for (const s of series) await insertSeriesObservations(trx, created.series.find((c) => c.role === s.role)!.id, s.observations);
+  return created;
+}
+
+/** Every indicator the templates suggest, with the template it comes from: the "add from a template" list. */
+export async function listTemplateIndicators(): Promise<{ templateKey: string; templateName: string; spec: TemplateIndicator }[]> {
+  return (await readTemplateFiles()).flatMap((t) => t.outcomes.flatMap((o) => o.priorities.flatMap((p) => p.indicators.map((spec) => ({ templateKey: t.key, templateName: t.name, spec })))));
+}
+
+/**
+ * Adds one of a template's indicators under a priority of the partnership (looked up by the caller), after its
+ * indicators, with its history from the benchmark library for the partnership's own authority, as applying the
+ * whole template would. Throws TemplateError for an unknown template or indicator, or a code already used.
+ */
+export async function addTemplateIndicator(trx: Transaction<DB>, partnershipId: string, priorityId: string, templateKey: string, code: string, actor: PlanActor) {
+  const template = await findTemplateFile(templateKey);
+  const spec = template?.outcomes.flatMap((o) => o.priorities.flatMap((p) => p.indicators)).find((i) => i.code === code);
+  if (!template || !spec) throw new TemplateError(`There is no indicator ${code} in the template "${templateKey}"`);
+  if ((await indicatorCodesTaken(trx, partnershipId, [code])).length) throw new TemplateError(`The partnership already has an indicator ${code}`);
+  const partnership = await findPartnershipForTemplate(trx, partnershipId);
+  if (!partnership) throw new TemplateError('That partnership does not exist');
+  const benchmark = measureCodes(spec).length > 0 && partnership.la_number != null ? await loadBenchmark() : null;
+  const authority = benchmark && partnership.la_number != null ? findAuthority(benchmark, partnership.la_number) : null;
+  const localName = partnership.la_name?.trim() || authority?.name || 'Local';
+  const history = benchmark && authority ? buildHistory(benchmark, spec, authority, localName) : null;
+  return createTemplateIndicator(trx, partnershipId, priorityId, spec, { history, templateName: template.name, localName, actor });
+}
+
+function indicatorValues(spec: TemplateIndicator, position: number | undefined, history: ReturnType<typeof buildHistory>, templateName: string): Omit<NewIndicator, 'priorityId'> {
   const fromBenchmark = measureCodes(spec).length > 0;
   return {
     code: spec.code,

@@ -1,18 +1,11 @@
 // Every query of the templates feature. Applying a template writes inside the caller's transaction, and every row
 // it writes carries the partnership's id.
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, IndicatorKind, IndicatorRank, Polarity, SeriesRole, Unit } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
 import type { BuiltObservation } from './benchmark.ts';
 
 export async function findPartnershipForTemplate(trx: Transaction<DB>, partnershipId: string) {
   return trx.selectFrom('partnership').select(['id', 'slug', 'la_name', 'la_number']).where('id', '=', partnershipId).executeTakeFirst();
-}
-
-/** Which of these indicator codes the partnership already uses. */
-export async function findUsedCodes(trx: Transaction<DB>, partnershipId: string, codes: string[]): Promise<string[]> {
-  if (codes.length === 0) return [];
-  const rows = await trx.selectFrom('indicator').select('code').where('partnership_id', '=', partnershipId).where('code', 'in', codes).execute();
-  return rows.map((r) => r.code);
 }
 
 /** Tables of other features that a template fills when they exist (programmes, actions, the data development agenda). */
@@ -48,58 +41,8 @@ export async function insertPriority(
   return row.id;
 }
 
-export interface IndicatorValues {
-  code: string;
-  title: string;
-  definition: string;
-  unit: Unit;
-  rateBase: number | null;
-  decimals: number;
-  polarity: Polarity;
-  periodType: string;
-  kind: IndicatorKind;
-  rank: IndicatorRank;
-  focusLabel: string | null;
-  comparisonLabel: string | null;
-  sourceText: string;
-  sourceUrl: string | null;
-  licence: string;
-  position: number;
-}
-
-const indicatorRow = (partnershipId: string, v: IndicatorValues) => ({
-  partnership_id: partnershipId,
-  code: v.code,
-  title: v.title,
-  definition: v.definition,
-  unit: v.unit,
-  rate_base: v.rateBase,
-  decimals: v.decimals,
-  polarity: v.polarity,
-  period_type: v.periodType,
-  kind: v.kind,
-  rank: v.rank,
-  focus_label: v.focusLabel,
-  comparison_label: v.comparisonLabel,
-  source_text: v.sourceText,
-  source_url: v.sourceUrl,
-  licence: v.licence,
-  illustrative: false,
-  position: v.position,
-});
-
-export async function insertIndicator(trx: Transaction<DB>, partnershipId: string, priorityId: string, values: IndicatorValues) {
-  const row = await trx
-    .insertInto('indicator')
-    .values({ ...indicatorRow(partnershipId, values), priority_id: priorityId })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** A series and its observations. The indicator was created by the caller in this partnership. */
-export async function insertSeries(trx: Transaction<DB>, indicatorId: string, role: SeriesRole, label: string, observations: BuiltObservation[]) {
-  const { id } = await trx.insertInto('series').values({ indicator_id: indicatorId, role, label }).returning('id').executeTakeFirstOrThrow();
+/** A series' observations. The series was created with its indicator (createIndicator) in this partnership. */
+export async function insertSeriesObservations(trx: Transaction<DB>, id: string, observations: BuiltObservation[]) {
   if (observations.length === 0) return id;
   await trx
     .insertInto('observation')

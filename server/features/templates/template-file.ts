@@ -5,13 +5,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PERIOD_TYPES } from '../../analysis/periods.ts';
+import { CODE_PATTERN, POLARITIES, UNITS } from '../indicators/rules.ts';
 
 export const TEMPLATES_FOLDER = fileURLToPath(new URL('../../../seeds/templates/', import.meta.url));
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an indicator code: letters, digits, _ . -, at most 64');
-const unit = z.enum(['percentage', 'rate', 'count', 'score', 'ratio']);
-const polarity = z.enum(['higher', 'lower', 'neutral']);
+const code = z.string().regex(CODE_PATTERN, 'an indicator code: letters, digits, _ . -, at most 64');
+const unit = z.enum(UNITS);
+const polarity = z.enum(POLARITIES);
 const periodType = z.enum(PERIOD_TYPES);
 
 const measured = {
