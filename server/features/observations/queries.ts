@@ -110,6 +110,18 @@ export async function listSeriesOfIndicators(db: Kysely<DB>, partnershipId: stri
     .execute();
 }
 
+/** The indicator each of some series belongs to (of this partnership only), to name them in a message. */
+export async function describeSeries(db: Kysely<DB>, partnershipId: string, seriesIds: string[]) {
+  if (!seriesIds.length) return [];
+  return db
+    .selectFrom('series')
+    .innerJoin('indicator', 'indicator.id', 'series.indicator_id')
+    .select(['series.id', 'series.role', 'series.label', 'indicator.code', 'indicator.title', 'indicator.retired_at'])
+    .where('indicator.partnership_id', '=', partnershipId)
+    .where('series.id', 'in', seriesIds)
+    .execute();
+}
+
 export async function createSeries(trx: Kysely<DB>, indicatorId: string, role: SeriesRole, label: string, note = ''): Promise<SeriesRecord> {
   const row = await trx
     .insertInto('series')

@@ -201,6 +201,26 @@ export interface RowRef {
  * Reads the posted form: a checked figure for every row that has one, or every problem, each naming its field.
  * A row left empty with no saved figure is skipped; a saved figure cannot be emptied (choose a marker instead).
  */
+/**
+ * Series the person typed a figure for that are no longer on the sheet: their indicator was retired (or moved out of
+ * the chosen priority) while the page was open. Such input would otherwise vanish without a word on save.
+ */
+export function typedForMissingRows(rows: SheetRow[], body: FormValues): string[] {
+  const onSheet = new Set(rows.map((r) => r.series.id));
+  const typed = new Set<string>();
+  for (const [key, value] of Object.entries(body)) {
+    const match = /^(value|marker|numerator|denominator|note)-([0-9a-f-]{36})$/.exec(key);
+    if (!match || onSheet.has(match[2]!) || typeof value !== 'string' || value.trim() === '') continue;
+    typed.add(match[2]!);
+  }
+  // Figures shown and left as they were are not input.
+  return [...typed].filter((id) => {
+    const get = (field: string) => (typeof body[fieldId(field, id)] === 'string' ? body[fieldId(field, id)]!.trim() : '');
+    const seen = body[fieldId('seen', id)];
+    return !(typeof seen === 'string' && seen === fingerprint(get));
+  });
+}
+
 export function readForm(rows: SheetRow[], body: FormValues, period: Period) {
   const errors: FormError[] = [];
   const items: WriteItem<RowRef>[] = [];

@@ -10,6 +10,7 @@ import { listPriorities } from '../partnerships/queries.ts';
 import { describeFigure, sameFigure } from './figure.ts';
 import {
   countAudit,
+  describeSeries,
   findAudit,
   findIndicatorForData,
   findPartnershipThreshold,
@@ -29,6 +30,7 @@ import {
   periodGroups,
   readForm,
   savedValues,
+  typedForMissingRows,
   unitOf,
   type ConflictView,
   type FormError,
@@ -197,6 +199,16 @@ export default async function observationRoutes(app: FastifyInstance) {
     for (const [k, v] of Object.entries(body)) if (typeof v === 'string') values[k] = v;
     const { errors, items } = readForm(rows, values, period);
     if (errors.length) return renderReturns(reply, { period, priorities, programmes, priorityId, sheet, values, errors, conflicts: [], status: 400 });
+    // Figures typed for an indicator retired while the page was open: say so rather than drop them. Nothing is saved;
+    // saving again (without them) is the person's choice.
+    const missing = await describeSeries(app.db, partnershipId, typedForMissingRows(rows, values));
+    if (missing.length) {
+      const lost = missing.map((m) => ({
+        field: 'figures',
+        text: `${m.title} (${m.code}), ${m.label}: ${m.retired_at ? 'was retired' : 'left this list'} while you were entering figures, so what you typed for it is not on this page and nothing was saved. Check the figures below and save again; ${m.retired_at ? 'a manager can restore the indicator from Your plan → Retired items' : 'enter its figure from its own priority'}.`,
+      }));
+      return renderReturns(reply, { period, priorities, programmes, priorityId, sheet, values, errors: lost, conflicts: [], status: 409 });
+    }
 
     const outcome = await saveObservations(app.db, { partnershipId, userId: request.caller!.user.id, via: 'form' }, items);
     if (!outcome.ok) {
