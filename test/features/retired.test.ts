@@ -152,10 +152,19 @@ t.test('a retired indicator leaves the working views, keeps its figures and link
 
   t.notMatch(await present(), EXCLUSION, 'the data day planned before leaves it out of the presentation');
   t.match(await present(), SUSPENSION);
+  // A manager saves that data day's agenda as it is shown while the indicator is retired: it is kept on the agenda
+  // (not shown), so restoring the indicator brings it back to this data day.
+  const agendaPage = (await get(app, `${planned.headers.location as string}/agenda`, manager)).body;
+  const shownKeys = [...agendaPage.matchAll(/name="include" type="checkbox" value="([^"]+)" checked/g)].map((m) => m[1]!);
+  t.ok(shownKeys.length > 0, 'the agenda form lists the other items');
+  const resaved = await post(app, `${planned.headers.location as string}/agenda`, { order: shownKeys, include: shownKeys }, manager);
+  t.equal(resaved.statusCode, 303, 'the agenda is saved');
 
   await db.updateTable('indicator').set({ retired_at: null }).where('id', '=', exclusion.id).execute();
   expectShown(t, await views(c), { [EXCLUSION]: true, [SUSPENSION]: true, [NEET]: true }, 'restored');
   t.match(await present(), EXCLUSION, 'and presents it again once restored');
+  const agendaAfter = (await get(app, `${planned.headers.location as string}/agenda`, manager)).body;
+  t.match(agendaAfter, `value="indicator:${exclusion.id}" checked`, 'it is still on the agenda saved while it was retired');
 });
 
 t.test('a retired priority takes its indicators with it; restoring brings them all back', async (t) => {

@@ -229,7 +229,12 @@ export default async function dataDayRoutes(app: FastifyInstance) {
     }
     const form = parsed.data;
     const agenda = agendaFromForm(structure, form);
-    await app.db.transaction().execute((trx) => replaceAgenda(trx, caller.partnershipId, dataDay.id, agenda));
+    await app.db.transaction().execute(async (trx) => {
+      // Items retired since they were put on the agenda are not on the form (the structure holds active items only):
+      // keep them, at the end, so that restoring the item brings it back to this data day rather than losing it.
+      const retired = (await listAgenda(trx, caller.partnershipId, dataDay.id)).filter((item) => !structure.byKey.has(keyOf(item)));
+      await replaceAgenda(trx, caller.partnershipId, dataDay.id, [...agenda, ...retired]);
+    });
     const anchor = form.move ? `#row-${form.move.slice(0, form.move.lastIndexOf(':')).replace(':', '-')}` : '';
     return reply.redirect(form.move ? `${dataDayHref(caller, dataDay.id)}/agenda${anchor}` : dataDayHref(caller, dataDay.id), 303);
   });
