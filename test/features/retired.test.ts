@@ -176,6 +176,9 @@ t.test('a retired priority takes its indicators with it; restoring brings them a
   t.notMatch(retired['partnership page'], /Reduce exclusions from school/, 'the priority itself is not on the partnership page');
   t.notMatch(retired.scorecard, /Reduce exclusions from school/, 'nor on the scorecard');
   t.ok((await figureCount(db, 'SUSPENSION_RATE')) > 0, 'its indicators keep their figures');
+  const ownPage = (await get(c.app, '/p/coventry/indicators/SUSPENSION_RATE', c.manager)).body;
+  t.match(ownPage, /data-testid="retired">Retired</, 'an indicator retired with its priority says it is retired on its own page');
+  t.match(text(ownPage), /priority or outcome is retired[^.]*\. Restore that priority or outcome from Retired items/, 'and where to restore it');
   const asked = JSON.parse((await c.app.inject({ method: 'GET', url: '/api/v1/partnerships/coventry/indicators?include=retired', headers: { cookie: c.viewer.cookie } })).body) as { indicators: { code: string; retired: boolean }[] };
   t.match(asked.indicators.find((i) => i.code === 'SUSPENSION_RATE'), { retired: true }, 'the API lists its indicators when asked, as retired');
   const structure = JSON.parse((await c.app.inject({ method: 'GET', url: '/api/v1/partnerships/coventry', headers: { cookie: c.viewer.cookie } })).body);

@@ -64,6 +64,8 @@ export async function findIndicatorByCode(db: Kysely<DB>, partnershipId: string,
       'indicator.programme_id',
       'indicator.measure_kind',
       'programme.name as programme_name',
+      // Retired itself, or through its priority or outcome (the page says which).
+      indicatorRetired().as('retired'),
     ])
     .where('indicator.partnership_id', '=', partnershipId)
     .where('indicator.code', '=', code)
