@@ -200,6 +200,11 @@ t.test('a retired outcome takes its priorities and indicators with it; restoring
     t.notMatch(retired[view], /Make a positive contribution/, `the outcome is not on the ${view}`);
   }
   t.match(retired['partnership page'], /Achieve economic well-being/, 'the other outcomes are');
+  const prioritiesApi = async (query = '') =>
+    (JSON.parse((await c.app.inject({ method: 'GET', url: `/api/v1/partnerships/coventry/priorities${query}`, headers: { cookie: c.viewer.cookie } })).body) as { priorities: { outcomeId: string; retired: boolean }[] }).priorities;
+  t.notOk((await prioritiesApi()).some((p) => p.outcomeId === contributionOutcome), 'the priorities API leaves out the priorities of a retired outcome');
+  const under = (await prioritiesApi('?include=retired')).filter((p) => p.outcomeId === contributionOutcome);
+  t.ok(under.length > 0 && under.every((p) => p.retired), 'and lists them as retired when asked');
 
   await db.updateTable('outcome').set({ retired_at: null }).where('id', '=', contributionOutcome).execute();
   const restored = await views(c);

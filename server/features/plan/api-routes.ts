@@ -49,7 +49,7 @@ const itemJson = z.object({
   description: z.string(),
   position: z.number().int(),
   version: z.number().int(),
-  retired: z.boolean(),
+  retired: z.boolean().describe('Retired itself or, for a priority, with its outcome'),
   retiredAt: z.string().nullable(),
 });
 const outcomeJson = itemJson;
@@ -63,7 +63,7 @@ const toJson = (item: PlanItem | PriorityItem) => ({
   description: item.description,
   position: item.position,
   version: item.version,
-  retired: item.retired_at !== null,
+  retired: item.retired_at !== null || ('outcome_retired' in item && !!item.outcome_retired),
   retiredAt: item.retired_at ? new Date(item.retired_at).toISOString() : null,
   ...('outcome_id' in item ? { outcomeId: item.outcome_id } : {}),
 });
@@ -118,7 +118,11 @@ export default async function planApiRoutes(app: FastifyInstance) {
         if (!parsed.success) return sendInvalid(reply, zodProblems(parsed.error));
         const caller = callerIn(request);
         const includeRetired = parsed.data.include === 'retired';
-        const items = kind === 'outcome' ? await listOutcomes(app.db, caller.partnershipId, { includeRetired }) : await listPriorities(app.db, caller.partnershipId, { includeRetired });
+        const items =
+          kind === 'outcome'
+            ? await listOutcomes(app.db, caller.partnershipId, { includeRetired })
+            : // A priority under a retired outcome is retired with it (server/db/retired.ts).
+              (await listPriorities(app.db, caller.partnershipId, { includeRetired })).filter((p) => includeRetired || !p.outcome_retired);
         return { [plural[kind]]: items.map(toJson) };
       },
     );
