@@ -5,6 +5,7 @@ import type { DB, IndicatorKind, IndicatorRank, Polarity, SeriesRole, Unit } fro
 import type { MeasureKind } from '../../db/schema-stories.ts';
 import { isUuid } from '../../forms/forms.ts';
 import { changedFields, recordPlanChange, type PlanActor } from '../../db/plan-changes.ts';
+import { renumberPositions } from '../../db/positions.ts';
 import { meaningChanges, shapeAfter, shapeProblems, type IndicatorPatch, type IndicatorProblem, type IndicatorShape } from './rules.ts';
 
 // Every query about indicators, their series and observations. All are scoped by partnership id.
@@ -521,12 +522,7 @@ async function activeSiblings(trx: Transaction<DB>, partnershipId: string, prior
     .execute();
 }
 
-/** Writes positions 0..n-1 in the given order, touching only the rows whose position changes. */
-async function renumber(trx: Transaction<DB>, partnershipId: string, ordered: { id: string; position: number }[]) {
-  for (const [index, row] of ordered.entries()) {
-    if (row.position !== index) await trx.updateTable('indicator').set({ position: index }).where('partnership_id', '=', partnershipId).where('id', '=', row.id).execute();
-  }
-}
+const renumber = (trx: Transaction<DB>, partnershipId: string, ordered: { id: string; position: number }[]) => renumberPositions(trx, 'indicator', partnershipId, ordered);
 
 const refused = (field: IndicatorProblem['field'], text: string): IndicatorResult => ({ ok: false, reason: 'refused', problems: [{ field, message: text, text }] });
 

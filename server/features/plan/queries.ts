@@ -5,6 +5,7 @@
 // transaction. Writers run inside inPartnershipTransaction (the partnership's lock first).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { changedFields, recordPlanChange, type PlanActor } from '../../db/plan-changes.ts';
+import { renumberPositions } from '../../db/positions.ts';
 import type { DB } from '../../db/schema.ts';
 
 export type { PlanActor };
@@ -199,13 +200,7 @@ async function endOf(trx: Transaction<DB>, kind: PlanKind, partnershipId: string
 }
 
 /** Writes positions 0..n-1 in the given order, touching only the rows whose position changes. */
-async function renumber(trx: Transaction<DB>, kind: PlanKind, partnershipId: string, ordered: { id: string; position: number }[]) {
-  for (const [index, row] of ordered.entries()) {
-    if (row.position !== index) {
-      await trx.updateTable(table(kind)).set({ position: index }).where('partnership_id', '=', partnershipId).where('id', '=', row.id).execute();
-    }
-  }
-}
+const renumber = (trx: Transaction<DB>, kind: PlanKind, partnershipId: string, ordered: { id: string; position: number }[]) => renumberPositions(trx, table(kind), partnershipId, ordered);
 
 /** Changes the title and description, if the item is still at `expectedVersion`. */
 export async function editItem(
