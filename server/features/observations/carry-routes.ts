@@ -9,7 +9,7 @@ import { roleAtLeast } from '../../plugins/auth.ts';
 import * as format from '../../format.ts';
 import { listRetiredIndicators } from '../indicators/queries.ts';
 import { CARRY_NOTE_MAX, carryFiguresAcross, carryRefusal } from './carry-across.ts';
-import { findIndicatorForData, type IndicatorForData } from './queries.ts';
+import { findIndicatorForData, listIndicatorsForData, type IndicatorForData } from './queries.ts';
 
 const params = z.object({ slug: z.string(), code: z.string().min(1).max(64) });
 const done = z.object({ copied: z.coerce.number().int().min(0).optional(), kept: z.coerce.number().int().min(0).optional() });
@@ -37,7 +37,7 @@ export default async function carryAcrossRoutes(app: FastifyInstance) {
     const indicator = await findIndicatorForData(app.db, partnershipId, parsed.data.code);
     if (!indicator) throw notFound();
     const retired = (await listRetiredIndicators(app.db, partnershipId)).filter((r) => r.id !== indicator.id);
-    const candidates = await Promise.all(retired.map(async (r) => (await findIndicatorForData(app.db, partnershipId, r.code))!));
+    const candidates = await listIndicatorsForData(app.db, partnershipId, { codes: retired.map((r) => r.code) });
     return { indicator, candidates };
   }
 
