@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// The OBA objects (OBA-METHOD.md §1–3): partnership → outcome → priority → indicator → series → observation.
+// The OBA objects (docs/method.md): partnership → outcome → priority → indicator → series → observation.
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`create table partnership (
     id uuid primary key default gen_random_uuid(),

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Agreed baselines (OBA-METHOD §2.1): each agreement is a new version; old versions stay readable, and every
+// Agreed baselines (docs/method.md, Baselines and forecasts): each agreement is a new version; old versions stay readable, and every
 // judgement says which version it used. A linear baseline keeps the fit as agreed, so a later revision of the
 // history cannot silently move the forecast the partnership agreed to.
 export async function up(db: Kysely<any>): Promise<void> {

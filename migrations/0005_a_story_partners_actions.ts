@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// The turn-the-curve conversation around an indicator or priority (OBA-METHOD §2, questions 4–7): the story behind the
+// The turn-the-curve conversation around an indicator or priority (docs/method.md, Turning the curve: questions 4–7): the story behind the
 // curve (versioned), the partners with a role, what works, the action plan with its progress log, and the data
 // development agenda.
 //

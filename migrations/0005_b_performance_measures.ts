@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Performance accountability (OBA-METHOD §1): programmes and services, and their performance measures of three kinds.
+// Performance accountability (docs/method.md, The objects): programmes and services, and their performance measures of three kinds.
 // A performance measure IS an indicator — the same series, observations, charts and analysis — that belongs to a
 // programme instead of a priority. "Is anyone better off?" is kept as two measures, a number and a percentage.
 export async function up(db: Kysely<any>): Promise<void> {

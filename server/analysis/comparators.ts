@@ -1,4 +1,4 @@
-// Comparators and targets (OBA-METHOD §2.5): the local value against England, the region, statistical neighbours
+// Comparators and targets (docs/method.md, Comparators and targets): the local value against England, the region, statistical neighbours
 // and every other authority (rank and quartile), and RAG against a target by the partnership's stored rule.
 
 import { polaritySign, signWithin } from './polarity.ts';

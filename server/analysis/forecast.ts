@@ -1,4 +1,4 @@
-// The baseline forecast (OBA-METHOD §2.1): where an indicator is headed if the partnership carries on as it is.
+// The baseline forecast (docs/method.md, Baselines and forecasts): where an indicator is headed if the partnership carries on as it is.
 // A straight line fitted by least squares to the last few values up to the baseline period, or a forecast the
 // partners agreed by hand. Positions come from periods.ts, so a gap in the data keeps its x.
 

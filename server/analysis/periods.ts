@@ -1,4 +1,4 @@
-// Periods as UK public statistics publish them (OBA-METHOD §3): the one place a period label is parsed and printed.
+// Periods as UK public statistics publish them (docs/method.md, Periods and markers): the one place a period label is parsed and printed.
 //
 // Every period has
 // - `position`: an integer; consecutive periods of one type differ by exactly 1, so a forecast can use it as x

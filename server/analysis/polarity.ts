@@ -1,4 +1,4 @@
-// Which way is better for an indicator (OBA-METHOD §2.2). Neutral ("can't say") indicators, such as domestic
+// Which way is better for an indicator (docs/method.md, Has the curve turned?). Neutral ("can't say") indicators, such as domestic
 // abuse reports where a rise may mean better reporting, are described as above or below, never better or worse.
 
 // 'higher' = higher is better, 'lower' = lower is better; the same values the database stores.

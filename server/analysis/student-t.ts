@@ -1,4 +1,4 @@
-// Student's t distribution, for the prediction band of the baseline forecast (OBA-METHOD §2.2).
+// Student's t distribution, for the prediction band of the baseline forecast (docs/method.md, Has the curve turned?).
 // Computed here rather than taken from a statistics package: one small function, checked against published tables.
 
 /** The t value below which a fraction `p` of the distribution with `df` degrees of freedom lies. */

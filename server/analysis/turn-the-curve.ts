@@ -1,4 +1,4 @@
-// Has the curve turned? (OBA-METHOD §2.2): each actual after the baseline judged against the forecast as agreed,
+// Has the curve turned? (docs/method.md, same section): each actual after the baseline judged against the forecast as agreed,
 // the indicator's status from the latest of them, and the direction-of-travel figures shown beside it.
 // Units and period labels come in as functions, so this module knows nothing about either.
 

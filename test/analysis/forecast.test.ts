@@ -40,7 +40,7 @@ t.test('Student t quantile against published table values', async (t) => {
   t.throws(() => studentTQuantile(0.9, 0), RangeError);
 });
 
-t.test('check values from OBA-METHOD §2.1', async (t) => {
+t.test('check values from docs/method.md, Baselines and forecasts', async (t) => {
   const rising = fitted(series(1, [1, 3, 2]), 3);
   t.same([1, 2, 3].map((x) => rising.forecastAt(x).value), [1.5, 2.0, 2.5], 'y = 1, 3, 2 → 1.5, 2.0, 2.5');
 

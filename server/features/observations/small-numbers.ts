@@ -1,4 +1,4 @@
-// Small-number suppression (OBA-METHOD §3): a partnership may set a threshold below which its own published figures
+// Small-number suppression (docs/method.md, Periods and markers): a partnership may set a threshold below which its own published figures
 // are shown as `c`. Pure: the stored figure is never changed (nothing is lost); what is shown is.
 //
 // What counts as a small number: a count from 1 up to the threshold − 1, or any figure whose numerator is from

@@ -56,7 +56,7 @@ const indicatorSpec = z.discriminatedUnion('kind', [
 ]);
 
 /**
- * A performance measure of a programme (OBA-METHOD §1): how much, how well, is anyone better off. Made the way the
+ * A performance measure of a programme (docs/method.md, The objects): how much, how well, is anyone better off. Made the way the
  * programmes pages make one (a count or a percentage, no rate base).
  */
 const { rateBase: _rateBase, ...measuredWithoutRate } = measured;
