@@ -134,8 +134,25 @@ export interface DemoResult {
 }
 
 /**
+ * What `npm start` says about the demo: its accounts and passwords the first time it is loaded; on a later start
+ * only that it is already there (the passwords may have been changed since, and printing them again reads as if new).
+ */
+export function demoStartMessage(demo: DemoResult): string[] {
+  if (demo.loaded) {
+    return [
+      '',
+      'Demo partnership loaded. Demo accounts (for trying the demo only — never use them in production):',
+      ...demo.accounts.map((account) => `  ${account.role.padEnd(8)} ${account.email}  password: ${account.password}`),
+      '',
+    ];
+  }
+  if (!demo.accounts.length) return [];
+  return [`Demo partnership already loaded on an earlier start; its accounts (${demo.accounts.map((a) => a.email).join(', ')}) and their first passwords are in the README.`];
+}
+
+/**
  * On an empty database, loads the demo partnership and accounts in one transaction. On a database that already
- * has the demo, reports its accounts (so `npm start` can print them again); on any other database, does nothing.
+ * has the demo, reports which demo accounts it has; on any other database, does nothing.
  */
 export async function loadDemoIfEmpty(db: Kysely<DB>): Promise<DemoResult> {
   const existing = await db.selectFrom('partnership').select('slug').execute();

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { loadDemoIfEmpty } from '../seeds/demo-loader.ts';
+import { loadDemoIfEmpty, demoStartMessage } from '../seeds/demo-loader.ts';
 
 let config: Config;
 try {
@@ -26,11 +26,7 @@ try {
   await migrateToLatest(database.db);
   if (config.demo) {
     const demo = await loadDemoIfEmpty(database.db);
-    if (demo.accounts.length) {
-      console.log('\nDemo partnership loaded. Demo accounts (for trying the demo only — never use them in production):');
-      for (const account of demo.accounts) console.log(`  ${account.role.padEnd(8)} ${account.email}  password: ${account.password}`);
-      console.log('');
-    }
+    for (const line of demoStartMessage(demo)) console.log(line);
   }
 } catch (error) {
   console.error(`Cannot prepare the database: ${error instanceof Error ? error.message : String(error)}`);
