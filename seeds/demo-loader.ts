@@ -1,6 +1,7 @@
 // Loads the demo partnership (seeds/demo/coventry.json) and one demo account per role.
 import fs from 'node:fs/promises';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { MIGRATION_LOCK_KEY } from '../server/db/migrate.ts';
 import { parsePeriod, type PeriodType } from '../server/analysis/periods.ts';
 import type { DB, Role } from '../server/db/schema.ts';
 import { hashPassword } from '../server/features/auth/passwords.ts';
@@ -155,20 +156,33 @@ export function demoStartMessage(demo: DemoResult): string[] {
  * has the demo, reports which demo accounts it has; on any other database, does nothing.
  */
 export async function loadDemoIfEmpty(db: Kysely<DB>): Promise<DemoResult> {
-  const existing = await db.selectFrom('partnership').select('slug').execute();
-  if (existing.length > 0) {
-    const demoUsers = await db.selectFrom('app_user').select('email').where('email', 'in', DEMO_ACCOUNTS.map((a) => a.email)).execute();
-    const present = new Set(demoUsers.map((u) => u.email));
-    return { loaded: false, accounts: DEMO_ACCOUNTS.filter((a) => present.has(a.email)) };
-  }
-  await loadDemo(db);
-  return { loaded: true, accounts: DEMO_ACCOUNTS };
+  // The usual case, a restart: one cheap read, no lock, no password hashing.
+  const already = await demoFound(db);
+  if (already) return already;
+  return (await loadDemo(db, demoFound)) ?? { loaded: true, accounts: DEMO_ACCOUNTS };
 }
 
-export async function loadDemo(db: Kysely<DB>): Promise<void> {
+/** The demo accounts of a database that already holds a partnership; null on an empty one. */
+async function demoFound(db: Kysely<DB>): Promise<DemoResult | null> {
+  const existing = await db.selectFrom('partnership').select('slug').limit(1).execute();
+  if (!existing.length) return null;
+  const demoUsers = await db.selectFrom('app_user').select('email').where('email', 'in', DEMO_ACCOUNTS.map((a) => a.email)).execute();
+  const present = new Set(demoUsers.map((u) => u.email));
+  return { loaded: false, accounts: DEMO_ACCOUNTS.filter((a) => present.has(a.email)) };
+}
+
+/**
+ * Loads the demo in one transaction that holds the migrations' advisory lock, so two instances starting together
+ * load it once: `unlessFound`, asked under the lock, lets the second find the first's demo and stop (its answer is
+ * returned; null when this call loaded the demo).
+ */
+export async function loadDemo(db: Kysely<DB>, unlessFound?: (trx: Kysely<DB>) => Promise<DemoResult | null>): Promise<DemoResult | null> {
   const seed = await readDemoSeed();
   const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hashPassword(a.password)));
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
+    const other = unlessFound ? await unlessFound(trx) : null;
+    if (other) return other;
     const partnershipId = await insertPartnershipFromSeed(trx, seed);
     for (const [i, account] of DEMO_ACCOUNTS.entries()) {
       const existing = await trx.selectFrom('app_user').select('id').where('email', '=', account.email).executeTakeFirst();
@@ -182,6 +196,7 @@ export async function loadDemo(db: Kysely<DB>): Promise<void> {
       await trx.insertInto('membership').values({ user_id: user.id, partnership_id: partnershipId, role: account.role }).execute();
       if (account.role === 'manager') await agreeDemoBaselines(trx, partnershipId, { id: user.id, name: account.name });
     }
+    return null;
   });
 }
 

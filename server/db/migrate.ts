@@ -5,8 +5,11 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, typ
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
-/** Arbitrary but fixed: the advisory lock every app instance takes while it migrates. */
-const MIGRATION_LOCK_KEY = 727_100_001;
+/**
+ * Arbitrary but fixed: the advisory lock every app instance takes while it migrates, and while it loads the demo
+ * (two instances starting together on an empty database must not both create it).
+ */
+export const MIGRATION_LOCK_KEY = 727_100_001;
 
 class FolderMigrationProvider implements MigrationProvider {
   constructor(private readonly folder: string) {}
