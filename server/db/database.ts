@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { CompiledQuery, Kysely, sql, type DatabaseConnection, type Driver } from 'kysely';
 import { PostgresJSDialect, PostgresJSDriver, type PostgresJSDialectConfig } from 'kysely-postgres-js';
 import postgres from 'postgres';
@@ -50,6 +51,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     pglite = await PGlite.create(options.dataDir, {
       parsers: pgliteParsers,
+      // The trigram extension the library's search uses (migrations/0015_library_words.ts); PostgreSQL ships it in contrib.
+      extensions: { pg_trgm },
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
   } catch (error) {

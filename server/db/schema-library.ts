@@ -115,8 +115,15 @@ export interface SelfAssessmentActionTable {
   created_at: CreatedAt;
 }
 
+/** Every word the case studies use and in how many (migrations/0015_library_words.ts), for forgiving typos. */
+export interface LibraryWordTable {
+  word: string;
+  documents: number;
+}
+
 export interface LibraryTables {
   golden_thread: GoldenThreadTable;
+  library_word: LibraryWordTable;
   case_study: CaseStudyTable;
   case_study_golden_thread: CaseStudyGoldenThreadTable;
   gap_benchmark: GapBenchmarkTable;

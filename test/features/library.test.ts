@@ -61,6 +61,59 @@ t.test('the what works library', async (t) => {
     t.equal(highlightedExcerpt(`From the ${MATCH_START}start${MATCH_END}.`, 'From the start. And more.'), 'From the <mark>start</mark>.');
   });
 
+  // Each expected case study was chosen by reading it: it is plainly about what the query asks, but does not use every
+  // word of the query (or uses another name for it), so a search requiring every word missed it.
+  const MULTI_WORD: [query: string, expected: number[], why: string][] = [
+    ['fathers support programme', [92, 95, 87], '92 New fathers visiting programme never says "support"'],
+    ['NEET young people', [56], '56 Exeter Project to reduce NEET to nil never says "young people"'],
+    ['children in care tuition', [48], '48 Direct tuition for looked after children says "looked after children"'],
+    ['persistent absence attendance', [90, 12, 13], '90 Persistent absenteeism programme says "absenteeism", not "absence"'],
+    ['speech language therapy early years', [91, 28, 69], 'none uses all five words; 69 is the speech and language service'],
+    ['child poverty tax credits', [58, 26, 109], '58 Access to tax credits, 26 and 109 on child poverty'],
+    ['exclusion black caribbean pupils', [49, 10], '10 mentors Caribbean heritage students but does not mention exclusion'],
+    ['forest school outdoor learning', [1, 94], '94 Sunny Brow Forest School never says "outdoor"'],
+    ['teenage pregnancy parents course', [55, 105], '55 Delay Course and 105 The Maybe Baby Programme'],
+    ['SALT early years', [91, 28], 'speech and language therapy, written out'],
+    ['dads', [87, 92, 95], '92 and 95 say "fathers"'],
+  ];
+  t.test('multi-word searches find the case studies about them, all words first, then some, and say which', async (t) => {
+    for (const [query, expected, why] of MULTI_WORD) {
+      const res = await search(query);
+      const numbers = resultNumbers(res.body);
+      const top = numbers.slice(0, 6);
+      for (const n of expected) t.ok(top.includes(n), `"${query}" finds ${n} among the first six (${why}); found ${top.join(', ') || 'none'}`);
+    }
+    const res = await search('fathers support programme');
+    const body = text(res.body);
+    const counts = /3 match all your words, then (\d+) match(?:es)? some of them\./.exec(body);
+    t.ok(counts, 'the counts are stated');
+    const numbers = resultNumbers(res.body);
+    t.equal(numbers.length, 3 + Number(counts?.[1]), 'and add up to the results shown');
+    t.same(numbers.slice(0, 3).sort(), [77, 87, 95], 'the three that use every word come first');
+    t.equal(numbers[3], 92, 'then the fathers programme that does not say "support", before those that share only common words');
+    const some = /<li class="ttc-library-result" data-case-study="92">([\s\S]*?)<\/li>/.exec(res.body)![1]!;
+    t.match(text(some), /Matches some of your words “fathers”, “programme”/, 'and says which words it matched');
+    t.notMatch(text(/<li class="ttc-library-result" data-case-study="95">([\s\S]*?)<\/li>/.exec(res.body)![1]!), /Matches some/, 'an all-words match is not marked');
+  });
+
+  t.test('a typo or a partial word still finds, and the page says what it searched for', async (t) => {
+    const typo = await search('exclusoin');
+    t.equal(resultNumbers(typo.body)[0], 49, 'the exclusion case study first');
+    t.match(text(typo.body), /No case study uses “exclusoin”: searched for “exclusion” instead\./);
+    t.ok(resultNumbers((await search('safegaurding parents')).body).includes(54), 'safegaurding → 54 Parent safeguarding champions');
+    t.ok(resultNumbers((await search('safeguard')).body).includes(54), 'a partial word finds "safeguarding"');
+    t.ok(resultNumbers((await search('mentor')).body).includes(10), 'a partial word finds "mentoring"');
+    const abbreviation = await search('SALT');
+    t.notMatch(text(abbreviation.body), /searched for “sal/, 'an abbreviation is not "corrected"');
+    t.ok(resultNumbers(abbreviation.body).includes(91), 'SALT finds speech and language therapy');
+  });
+
+  t.test('synonyms work both ways', async (t) => {
+    t.ok(resultNumbers((await search('LAC')).body).includes(48), 'LAC finds looked after children');
+    t.ok(resultNumbers((await search('children in care')).body).includes(48), 'children in care finds looked after children');
+    t.ok(resultNumbers((await search('speech and language therapy')).body).includes(91), 'the long form finds itself');
+  });
+
   t.test('a search of nothing but common words finds nothing, and says so', async (t) => {
     const res = await search('the and of');
     t.same(resultNumbers(res.body), []);
@@ -182,7 +235,8 @@ t.test('search helpers', async (t) => {
   ]);
   t.same(textBlocks(null), []);
   t.same(expansionsOf('NEET girls'), ['not in education, employment or training']);
-  t.same(expansionsOf('neet or camhs'), ['not in education, employment or training', 'child and adolescent mental health services']);
+  t.same(expansionsOf('neet or camhs'), ['not in education, employment or training', 'child and adolescent mental health services', 'child and adolescent mental health']);
+  t.same(expansionsOf('children in care'), ['looked after children', 'children looked after', 'lac', 'cla'], 'a synonym list works both ways');
   t.same(expansionsOf('neetness'), [], 'whole words only');
   const terms = suggestionTerms('16 and 17 year olds not in education, employment or training (NEET)');
   t.ok(terms.words.includes('neet') && terms.words.includes('education'));

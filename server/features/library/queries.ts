@@ -4,7 +4,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { CaseStudy, GapBenchmark, GoldenThread } from '../../../seeds/library/parse.ts';
-import { MATCH_END, MATCH_START } from './search.ts';
+import { MATCH_END, MATCH_START, type SearchPlan, type SearchTerm } from './search.ts';
 
 // ---- loading the library from seeds/library/ ----
 
@@ -96,6 +96,9 @@ export async function replaceLibrary(trx: Transaction<DB>, content: LibraryConte
     )
     .execute();
   await trx.deleteFrom('case_study').where('number', 'not in', caseStudies.map((c) => c.number)).execute();
+  await trx.deleteFrom('library_word').execute();
+  await sql`insert into library_word (word, documents)
+    select word, ndoc from ts_stat(${LIBRARY_WORDS_SOURCE}) where word ~ '^[a-z][a-z-]*$'`.execute(trx);
   await trx.deleteFrom('case_study_golden_thread').execute();
   await trx
     .insertInto('case_study_golden_thread')
@@ -131,33 +134,57 @@ export async function replaceLibrary(trx: Transaction<DB>, content: LibraryConte
 
 // ---- search ----
 
+/** The words of every case study, unstemmed, as migrations/0015_library_words.ts first counted them. */
+const LIBRARY_WORDS_SOURCE = `select to_tsvector('simple', title || ' ' || content || ' ' || outcomes || ' ' || coalesce(why_it_works, '')) from case_study`;
+
 export interface CaseStudyFilters {
   /** Words to search for (web-search syntax: "quoted phrases", or, -not). */
   query?: string;
-  /** Long forms of abbreviations in the query, searched as phrases too. */
-  expansions?: string[];
   thread?: string;
   subject?: string;
   authority?: string;
   part?: 'A' | 'B';
 }
 
-/** The words as typed, in web-search syntax ("a phrase", or, -word). */
-const typedQuery = (words: string) => sql`websearch_to_tsquery('english', ${words})`;
-/** The typed words or the long forms of their abbreviations. */
-function matchQuery(words: string, expansions: readonly string[]): RawBuilder<unknown> {
-  return sql.join([typedQuery(words), ...expansions.map((e) => sql`phraseto_tsquery('english', ${e})`)], sql` || `);
+/** A single word of a query as a prefix query: the word or a longer one ("safeguard" finds "safeguarding"). */
+const prefixQuery = (word: string) => sql`to_tsquery('english', ${`${word.replace(/[^a-z0-9]/g, '')}:*`})`;
+
+function termQuery(term: SearchTerm): RawBuilder<unknown> {
+  if (term.word) return prefixQuery(term.word);
+  return sql.join((term.phrases ?? []).map((p) => sql`phraseto_tsquery('english', ${p})`), sql` || `);
 }
+
 /**
- * Cover density (words close together count more), normalised by length so that a long example mentioning a word
- * in passing does not outrank a short one about it. A match through an abbreviation's long form counts half: the
- * words the user typed come first.
+ * For each word of a query that no case study uses (not even as the start of a longer word), the library's most
+ * similar word by trigrams — "exclusoin" → "exclusion" — when one is similar enough.
  */
-function rankOf(words: string, expansions: readonly string[]): RawBuilder<number> {
-  const typed = sql`ts_rank_cd(case_study.search, ${typedQuery(words)}, 1)`;
-  if (expansions.length === 0) return sql<number>`${typed}`;
-  const expanded = sql.join(expansions.map((e) => sql`phraseto_tsquery('english', ${e})`), sql` || `);
-  return sql<number>`(${typed} + 0.5 * ts_rank_cd(case_study.search, ${expanded}, 1))`;
+export async function nearestLibraryWords(db: Kysely<DB>, words: readonly string[]): Promise<Map<string, string>> {
+  const candidates = words.filter((w) => /^[a-z]{4,}$/.test(w));
+  if (!candidates.length) return new Map();
+  const rows = await sql<{ typed: string; nearest: string | null }>`
+    select t.typed, (
+      select w.word from library_word w
+      where similarity(w.word, t.typed) >= 0.4
+      order by similarity(w.word, t.typed) desc, w.documents desc, w.word
+      limit 1) as nearest
+    from unnest(cast(${candidates} as text[])) as t(typed)
+    where numnode(to_tsquery('english', t.typed || ':*')) > 0
+      and not exists (select 1 from case_study c where c.search @@ to_tsquery('english', t.typed || ':*'))`.execute(db);
+  return new Map(rows.rows.filter((r) => r.nearest && r.nearest !== r.typed).map((r) => [r.typed, r.nearest!]));
+}
+
+/** ln((N + 1) / (documents + 0.5)) for each query: rare terms weigh more; a term no case study uses weighs nothing. */
+async function termWeights(db: Kysely<DB>, queries: readonly RawBuilder<unknown>[]): Promise<number[]> {
+  if (!queries.length) return [];
+  const row = await sql<Record<string, string | number>>`select count(*) as library,
+    ${sql.join(queries.map((q, i) => sql`count(*) filter (where search @@ (${q})) as ${sql.ref(`t${i}`)}`))}
+    from case_study`.execute(db);
+  const counts = row.rows[0]!;
+  const library = Number(counts.library);
+  return queries.map((_, i) => {
+    const documents = Number(counts[`t${i}`]);
+    return documents ? Math.log((library + 1) / (documents + 0.5)) : 0;
+  });
 }
 
 const threadSlugsOf = sql<string[]>`array(
@@ -165,12 +192,12 @@ const threadSlugsOf = sql<string[]>`array(
   where g.case_study_number = case_study.number order by t.position)`;
 
 /**
- * Case studies matching the filters. With words to search for, the best matches come first (ranked over the
- * weighted search vector: title; outcomes, why it works and subjects; content; place), each with an excerpt whose
- * matches are marked; without, in the document's order.
+ * Case studies matching the filters. With words to search for (see searchPlan): those matching every word (or a
+ * synonym for a name) first, then those matching most of the query's terms, each group best first by cover density
+ * (words close together count more, normalised by length); each with an excerpt whose matches are marked, whether
+ * it matches all the words, and which terms it matched. Without words, in the document's order.
  */
-export async function searchCaseStudies(db: Kysely<DB>, filters: CaseStudyFilters) {
-  const words = filters.query?.trim() ?? '';
+export async function searchCaseStudies(db: Kysely<DB>, filters: CaseStudyFilters, plan?: SearchPlan) {
   let query = db
     .selectFrom('case_study')
     .select(['case_study.number', 'case_study.title', 'case_study.authority', 'case_study.part', 'case_study.area', 'case_study.content', 'case_study.outcomes', 'case_study.why_it_works', 'case_study.subjects'])
@@ -191,20 +218,40 @@ export async function searchCaseStudies(db: Kysely<DB>, filters: CaseStudyFilter
   if (filters.authority) query = query.where('case_study.authority', '=', filters.authority);
   if (filters.part) query = query.where('case_study.part', '=', filters.part);
 
-  if (!words) {
+  if (!plan || (!plan.terms.length && !plan.alternatives.some((a) => a.trim()))) {
     const rows = await query.orderBy('case_study.number').execute();
-    return rows.map((r) => ({ ...r, rank: null as number | null, excerpt: null as string | null }));
+    return rows.map((r) => ({ ...r, rank: null as number | null, excerpt: null as string | null, matches_all: true, matched: [] as string[] }));
   }
-  const expansions = filters.expansions ?? [];
-  const tsquery = matchQuery(words, expansions);
-  const rank = rankOf(words, expansions);
+  const all = sql.join(plan.alternatives.map((a) => sql`websearch_to_tsquery('english', ${a})`), sql` || `);
+  const terms = plan.terms.map((term) => ({ text: term.text, q: termQuery(term) }));
+  // Each term weighs by how rare it is in the library (inverse document frequency), so a case study about "NEET"
+  // that never says "young people" still comes before the many that say "young people" only.
+  const weights = await termWeights(db, terms.map((t) => t.q));
+  const totalWeight = weights.reduce((sum, w) => sum + w, 0);
+  const any = terms.length ? sql`(${all}) || ${sql.join(terms.map((t) => sql`(${t.q})`), sql` || `)}` : all;
+  const matched = terms.length
+    ? sql<string[]>`array_remove(array[${sql.join(terms.map((t) => sql`case when case_study.search @@ (${t.q}) then ${t.text}::text end`))}], null)`
+    : sql<string[]>`array[]::text[]`;
+  const matchedWeight = terms.length
+    ? sql<number>`(${sql.join(terms.map((t, i) => sql`case when case_study.search @@ (${t.q}) then ${weights[i]!}::float8 else 0 end`), sql` + `)})`
+    : sql<number>`0::float8`;
+  const matchesAll = sql<boolean>`case_study.search @@ (${all})`;
+  const rank = sql<number>`ts_rank_cd(case_study.search, ${any}, 1)`;
   const headlineOptions = `StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=40, MinWords=20, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
+  for (const word of plan.excluded) query = query.where(sql<boolean>`not (case_study.search @@ ${prefixQuery(word)})`);
   const rows = await query
     .select([
       rank.as('rank'),
-      sql<string>`ts_headline('english', case_study.content || ' ' || case_study.outcomes || ' ' || coalesce(case_study.why_it_works, ''), ${tsquery}, ${headlineOptions})`.as('excerpt'),
+      matchesAll.as('matches_all'),
+      matched.as('matched'),
+      sql<string>`ts_headline('english', case_study.content || ' ' || case_study.outcomes || ' ' || coalesce(case_study.why_it_works, ''), ${any}, ${headlineOptions})`.as('excerpt'),
     ])
-    .where(sql<boolean>`case_study.search @@ (${tsquery})`)
+    .where(sql<boolean>`case_study.search @@ (${any})`)
+    // A case study matching only some of the terms must match half of them, or carry half the query's weight:
+    // "fathers" alone is a match for "fathers support programme" (ranked by weight, after every full match).
+    .where(sql<boolean>`(${matchesAll} or cardinality(${matched}) * 2 >= ${terms.length} or ${matchedWeight} >= ${totalWeight / 2}::float8)`)
+    .orderBy(matchesAll, 'desc')
+    .orderBy(matchedWeight, 'desc')
     .orderBy(rank, 'desc')
     .orderBy('case_study.number')
     .execute();

@@ -14,9 +14,10 @@ import {
   listGoldenThreads,
   listSubjects,
   searchCaseStudies,
+  nearestLibraryWords,
   suggestCaseStudies,
 } from './queries.ts';
-import { expansionsOf, highlightedExcerpt, openingOf, PART_DESCRIPTIONS, PART_LABELS, suggestionTerms, textBlocks } from './search.ts';
+import { expansionsOf, highlightedExcerpt, correctableWords, searchPlan, withCorrections, openingOf, PART_DESCRIPTIONS, PART_LABELS, suggestionTerms, textBlocks } from './search.ts';
 
 /** An empty form field is no filter at all. */
 const optionalText = (max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined), z.string().max(max).optional());
@@ -67,12 +68,16 @@ export default async function libraryRoutes(app: FastifyInstance) {
 
   app.get('/library', { config: { access: 'signed_in' } }, async (request, reply) => {
     const filters = searchQuery.safeParse(request.query).data ?? {};
-    const expansions = filters.q ? expansionsOf(filters.q) : [];
+    // A word no case study uses is searched as the library's nearest word, and the page says so.
+    const corrections = filters.q ? await nearestLibraryWords(app.db, correctableWords(filters.q)) : new Map<string, string>();
+    const searched = filters.q ? withCorrections(filters.q, corrections) : undefined;
+    const plan = searched ? searchPlan(searched) : undefined;
+    const expansions = searched ? expansionsOf(searched) : [];
     const [threads, subjects, authorities, rows] = await Promise.all([
       listGoldenThreads(app.db),
       listSubjects(app.db),
       listAuthorities(app.db),
-      searchCaseStudies(app.db, { ...filters, query: filters.q, expansions }),
+      searchCaseStudies(app.db, { ...filters, query: searched }, plan),
     ]);
     const threadName = new Map(threads.map((t) => [t.slug, t.name]));
     const active = [
@@ -87,6 +92,9 @@ export default async function libraryRoutes(app: FastifyInstance) {
       active,
       clearHref: filters.q ? libraryHref({ q: filters.q }) : '/library',
       expansions,
+      corrections: [...corrections].map(([typed, nearest]) => ({ typed, nearest })),
+      matchingAll: rows.filter((r) => r.matches_all).length,
+      termCount: plan?.terms.length ?? 0,
       threads,
       subjects,
       authorities,
@@ -101,6 +109,7 @@ export default async function libraryRoutes(app: FastifyInstance) {
         subjects: r.subjects,
         excerptHtml: r.excerpt ? highlightedExcerpt(r.excerpt, [r.content, r.outcomes, r.why_it_works ?? ''].join(' ')) : null,
         opening: r.excerpt ? null : openingOf(r.content),
+        matchesSome: filters.q && !r.matches_all ? r.matched : null,
       })),
     });
   });

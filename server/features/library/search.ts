@@ -1,27 +1,136 @@
 // Pure helpers for the what-works library search: what a query also means, and how a highlighted excerpt is made safe.
 
 /**
- * Abbreviations that children's services write both ways. A search for the short form also finds the long one
- * (the case studies say "not in education, employment or training" as often as "NEET").
+ * Names the field writes more than one way, each group in one list: a search for any of them finds the others, both
+ * ways ("LAC" finds "children in care" and "children in care" finds "looked after children"). Abbreviations in capitals;
+ * a name of several words is searched as a phrase. Matching ignores case.
  */
-export const ABBREVIATIONS: Readonly<Record<string, string>> = {
-  neet: 'not in education, employment or training',
-  camhs: 'child and adolescent mental health services',
-  fsm: 'free school meals',
-  lac: 'looked after children',
-  cla: 'children looked after',
-  sen: 'special educational needs',
-  send: 'special educational needs and disabilities',
-  eyfs: 'early years foundation stage',
-  caf: 'common assessment framework',
-  bme: 'black and minority ethnic',
-  yot: 'youth offending team',
+export const SYNONYMS: readonly (readonly string[])[] = [
+  ['looked after children', 'children looked after', 'children in care', 'LAC', 'CLA'],
+  ['SALT', 'speech and language therapy', 'speech and language therapist'],
+  ['NEET', 'not in education, employment or training'],
+  ['SEND', 'SEN', 'special educational needs', 'special needs'],
+  ['CAMHS', 'child and adolescent mental health services', 'child and adolescent mental health'],
+  ['FSM', 'free school meals'],
+  ['EYFS', 'early years foundation stage'],
+  ['CAF', 'common assessment framework'],
+  ['BME', 'black and minority ethnic'],
+  ['YOT', 'youth offending team', 'youth offending service'],
+  ['GRT', 'gypsy, roma and traveller', 'travellers'],
+  ['dads', 'fathers'],
+  ['teenage pregnancy', 'teenage conception', 'teenage parents'],
+  ['absence', 'absenteeism', 'non-attendance', 'truancy'],
+];
+
+/** Whole words of a text, lower case, as the synonyms list writes them. */
+const wordsOf = (text: string) => text.toLowerCase().match(/[a-z]+/g) ?? [];
+const containsName = (textWords: readonly string[], name: string) => {
+  const nameWords = wordsOf(name);
+  for (let i = 0; i + nameWords.length <= textWords.length; i++) if (nameWords.every((w, k) => textWords[i + k] === w)) return true;
+  return false;
 };
 
-/** The long forms of the abbreviations a query uses (as whole words, any case), for an OR with the query. */
+/**
+ * The abbreviations (the names in capitals) and the longest name of their group: "neet" → "not in education,
+ * employment or training". Used to keep abbreviations out of an indicator title's words about what it measures.
+ */
+export const ABBREVIATIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  SYNONYMS.flatMap((group) => {
+    const longest = [...group].sort((a, b) => b.length - a.length)[0]!;
+    return group.filter((name) => name === name.toUpperCase()).map((name) => [name.toLowerCase(), longest]);
+  }),
+);
+
+/** The other names of every synonym a query uses (as whole words, any case), searched as phrases beside the query. */
 export function expansionsOf(query: string): string[] {
-  const words = query.toLowerCase().match(/[a-z]+/g) ?? [];
-  return [...new Set(words.filter((w) => Object.hasOwn(ABBREVIATIONS, w)).map((w) => ABBREVIATIONS[w]!))];
+  const words = wordsOf(query);
+  const found = new Set<string>();
+  for (const group of SYNONYMS) {
+    const used = group.filter((name) => containsName(words, name));
+    if (used.length) for (const name of group) if (!used.includes(name)) found.add(name.toLowerCase());
+  }
+  return [...found];
+}
+
+/**
+ * The words of a query that may be typos: not part of a name in the synonyms list ("SALT" is an abbreviation, not a
+ * misspelt "salt").
+ */
+export function correctableWords(query: string): string[] {
+  const synonymWords = new Set(SYNONYMS.flatMap((group) => group.flatMap(wordsOf)));
+  return queryWords(query).filter((w) => !synonymWords.has(w));
+}
+
+/**
+ * The words of a query searched one by one, for ranking the case studies that match only some of them: letters and
+ * digits only (what the words of web-search syntax are made of), without "or" and the words after a "-".
+ */
+export function queryWords(query: string): string[] {
+  const words: string[] = [];
+  for (const token of withoutPhrases(query).toLowerCase().split(/\s+/)) {
+    if (!token || token.startsWith('-') || token === 'or') continue;
+    for (const word of token.match(/[a-z0-9]+/g) ?? []) if (!words.includes(word)) words.push(word);
+  }
+  return words.slice(0, 12);
+}
+
+const PHRASE = /["“]([^"”]*)["”]/g;
+/** The quoted phrases of a query, lower case. */
+const phrasesOf = (query: string) => [...query.matchAll(PHRASE)].map((m) => wordsOf(m[1]!).join(' ')).filter(Boolean);
+const withoutPhrases = (query: string) => query.replace(PHRASE, ' ');
+
+/** One thing a query asks for, searched on its own to rank the case studies that match only some of a query. */
+export interface SearchTerm {
+  /** As the page names it ("exclusion", "children in care"). */
+  text: string;
+  /** A single word, also found as the start of a longer word ("safeguard" finds "safeguarding"). */
+  word?: string;
+  /** A name and its synonyms, each searched as a phrase. */
+  phrases?: string[];
+}
+
+export interface SearchPlan {
+  /** The query as typed (web-search syntax) and again with each synonym in place of the name it used. */
+  alternatives: string[];
+  terms: SearchTerm[];
+  /** Words the query leaves out ("-girls"): no result, however partial, contains them. */
+  excluded: string[];
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A query with whole words replaced (a typo by the library's nearest word), any case. */
+export function withCorrections(query: string, corrections: ReadonlyMap<string, string>): string {
+  let corrected = query;
+  for (const [typed, nearest] of corrections) corrected = corrected.replace(new RegExp(`\\b${escapeRegExp(typed)}\\b`, 'gi'), nearest);
+  return corrected;
+}
+
+/**
+ * How a query is searched (docs/method.md says nothing here; this is the library's own rule): the case studies that
+ * match every word (or a synonym in place of a name) first, then those that match most of the query's terms. A term
+ * is one word, or a name from the synonyms list with its other names.
+ */
+export function searchPlan(query: string): SearchPlan {
+  const words = queryWords(query);
+  const lower = query.toLowerCase();
+  // A quoted phrase is one term, found only whole.
+  const terms: SearchTerm[] = phrasesOf(query).map((phrase) => ({ text: phrase, phrases: [phrase] }));
+  const alternatives = [query];
+  const usedWords = new Set<string>();
+  for (const group of SYNONYMS) {
+    const used = group.find((name) => containsName(words, name));
+    if (!used) continue;
+    for (const w of wordsOf(used)) usedWords.add(w);
+    terms.push({ text: used.toLowerCase(), phrases: group.map((name) => name.toLowerCase()) });
+    const pattern = new RegExp(wordsOf(used).map(escapeRegExp).join('[^a-z]+'), 'i');
+    if (pattern.test(lower)) {
+      for (const other of group) if (other !== used && alternatives.length < 12) alternatives.push(query.replace(pattern, `"${other.toLowerCase().replace(/,/g, '')}"`));
+    }
+  }
+  for (const w of words) if (!usedWords.has(w)) terms.push({ text: w, word: w });
+  const excluded = [...new Set(withoutPhrases(query).toLowerCase().split(/\s+/).filter((t) => t.startsWith('-')).flatMap((t) => t.match(/[a-z0-9]+/g) ?? []))];
+  return { alternatives, terms, excluded };
 }
 
 /**
@@ -59,7 +168,8 @@ export function suggestionTerms(title: string): { words: string[]; phrases: stri
   const all = title.toLowerCase().match(/[a-z]+/g) ?? [];
   const meaningful = (w: string) => !MEASUREMENT_WORDS.has(w) && !Object.hasOwn(ABBREVIATIONS, w);
   const words = new Set(all.filter(meaningful));
-  const phrases = new Set<string>(expansionsOf(title));
+  // Every name of each synonym the title uses, including the one it used: a phrase matches where a word may not.
+  const phrases = new Set<string>(SYNONYMS.filter((group) => group.some((name) => containsName(all, name))).flatMap((group) => group.map((name) => name.toLowerCase())));
   for (const w of all) if (Object.hasOwn(ABBREVIATIONS, w)) words.add(w);
   for (let i = 1; i < all.length; i++) if (meaningful(all[i - 1]!) && meaningful(all[i]!)) phrases.add(`${all[i - 1]} ${all[i]}`);
   for (const w of all) for (const related of RELATED_TERMS[w] ?? []) (related.includes(' ') ? phrases : words).add(related);
