@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import t from 'tap';
-import { migrateToLatest } from '../../server/db/migrate.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrateToLatest, migrationsFolder } from '../../server/db/migrate.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 
 t.test('the same queries behave the same on both engines', async (t) => {
@@ -12,6 +15,24 @@ t.test('the same queries behave the same on both engines', async (t) => {
     const [a, b] = await Promise.all([migrateToLatest(db), migrateToLatest(db)]);
     t.same(a.results, [], 'nothing left to apply');
     t.same(b.results, []);
+  });
+
+  t.test('a restart with every migration applied skips the migrator; a new migration file is still applied', async (t) => {
+    // A copy of the migrations inside the repository (so that their imports resolve) with one more file.
+    const cache = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
+    fs.mkdirSync(cache, { recursive: true });
+    const folder = fs.mkdtempSync(path.join(cache, 'ttc-migrations-'));
+    t.teardown(() => fs.rmSync(folder, { recursive: true, force: true }));
+    for (const file of fs.readdirSync(migrationsFolder)) fs.copyFileSync(path.join(migrationsFolder, file), path.join(folder, file));
+    fs.writeFileSync(
+      path.join(folder, '9999_probe.ts'),
+      "import { sql, type Kysely } from 'kysely';\nexport async function up(db: Kysely<any>) { await sql`create table migration_probe (id int)`.execute(db); }\n",
+    );
+    const applied = await migrateToLatest(db, folder);
+    t.same(applied.results?.map((r) => [r.migrationName, r.status]), [['9999_probe', 'Success']], 'the new file is applied');
+    await sql`drop table migration_probe`.execute(db);
+    await sql`delete from kysely_migration where name = '9999_probe'`.execute(db);
+    t.same((await migrateToLatest(db)).results, [], 'the real folder is up to date again');
   });
 
   t.test('affected-row counts are reported', async (t) => {
