@@ -1,15 +1,22 @@
-// The baseline for the benchmarks: a bare Fastify route that returns a page of a given size from memory.
-// `/` is PAGE_BYTES long; `/bytes/:n` is n bytes long (made once, then served from memory), so each endpoint measured
-// can be set against a bare response of its own size.
+// The baseline for the benchmarks: a bare Fastify route that answers with exactly what the app answered — the same
+// status, the same headers and the same bytes, held in memory as a Buffer — so "% of the bare route" is a true
+// ceiling: what Fastify and the loopback cost for that response, with none of the app's work.
+// REPLAY_FILE names a JSON file of captured responses (bench/replay.ts); `/replay/:i` answers with the i-th.
+import fs from 'node:fs';
 import Fastify from 'fastify';
+import type { CapturedResponse } from './replay.ts';
 
 const port = Number(process.env.PORT ?? 0);
-const pageOf = (size: number) => `<!DOCTYPE html><html><body>${'x'.repeat(Math.max(0, size - 40))}</body></html>`;
-const pages = new Map<number, string>();
-const page = (size: number) => pages.get(size) ?? pages.set(size, pageOf(size)).get(size)!;
+const captured = (JSON.parse(fs.readFileSync(process.env.REPLAY_FILE!, 'utf8')) as CapturedResponse[]).map((r) => ({
+  ...r,
+  body: Buffer.from(r.bodyBase64, 'base64'),
+}));
 const app = Fastify({ logger: false });
-app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page(Number(process.env.PAGE_BYTES ?? 100_000))));
-app.get<{ Params: { n: string } }>('/bytes/:n', async (request, reply) => reply.type('text/html; charset=utf-8').send(page(Math.min(10_000_000, Number(request.params.n) || 0))));
+app.get<{ Params: { i: string } }>('/replay/:i', async (request, reply) => {
+  const response = captured[Number(request.params.i)];
+  if (!response) return reply.code(404).send();
+  return reply.code(response.status).headers(response.headers).send(response.body);
+});
 const address = await app.listen({ port, host: '127.0.0.1' });
 console.log(`listening ${address}`);
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

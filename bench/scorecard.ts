@@ -1,5 +1,5 @@
 // Benchmark: the scorecard page and the analysis API for a partnership of 300 indicators × 40 periods, against a
-// bare Fastify route serving a page of the same size from memory, in the same run, on loopback.
+// bare Fastify route sending back exactly the bytes and headers the app sent (a Buffer in memory), in the same run.
 //   node --import tsx bench/scorecard.ts            (embedded PGlite)
 //   BENCH_DATABASE_URL=postgres://… node --import tsx bench/scorecard.ts
 // Writes the figures to bench/results/latest.json and prints a Markdown table for BENCHMARKS.md.
@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { captureResponse } from './replay.ts';
 
 import postgres from 'postgres';
 import { linearForecast } from '../server/analysis/forecast.ts';
@@ -144,22 +145,26 @@ try {
   const probe = await fetch(`${app.url}/p/bench/scorecard`, { headers: { cookie } });
   const pageBytes = Buffer.byteLength(await probe.text());
   if (!probe.ok) throw new Error(`scorecard answered ${probe.status}`);
-  const bare = await start(['--import', 'tsx', 'bench/bare-server.ts'], { PORT: '0', PAGE_BYTES: String(pageBytes) });
-  servers.push(bare.child);
 
-  // Each endpoint, then a bare response of exactly its size: the baseline for that endpoint, measured in the same run.
+  // Each endpoint, then the bare route sending back exactly what that endpoint sent (status, headers, bytes, from a
+  // Buffer in memory): the baseline for that endpoint, measured in the same run, a true ceiling.
   type Measured = Awaited<ReturnType<typeof load>>;
   const endpoints: { name: string; url: string; headers: Record<string, string> }[] = [
     { name: 'scorecard page (300 indicators)', url: `${app.url}/p/bench/scorecard`, headers: { cookie } },
     { name: 'analysis API, one indicator', url: `${app.url}/api/v1/partnerships/bench/indicators/IND_7/analysis`, headers: { authorization: `Bearer ${token}` } },
     { name: 'indicators API, all 300 with status', url: `${app.url}/api/v1/partnerships/bench/indicators`, headers: { authorization: `Bearer ${token}` } },
   ];
+  const captured = await Promise.all(endpoints.map((e) => captureResponse(e.url, e.headers)));
+  for (const [i, c] of captured.entries()) if (c.status !== 200) throw new Error(`${endpoints[i]!.name} answered ${c.status}`);
+  const replayFile = path.join(os.tmpdir(), `ttc-bench-replay-${process.pid}.json`);
+  fs.writeFileSync(replayFile, JSON.stringify(captured));
+  const bare = await start(['--import', 'tsx', 'bench/bare-server.ts'], { PORT: '0', REPLAY_FILE: replayFile });
+  servers.push(bare.child);
   const results: (Measured & { bytes: number; baseline: Measured })[] = [];
-  const pageBaseline = await load('bare Fastify route, same-size page from memory (baseline)', `${bare.url}/`, {});
-  for (const endpoint of endpoints) {
-    const bytes = Buffer.byteLength(await (await fetch(endpoint.url, { headers: endpoint.headers })).text());
+  for (const [i, endpoint] of endpoints.entries()) {
+    const bytes = Buffer.from(captured[i]!.bodyBase64, 'base64').length;
     const measured = await load(endpoint.name, endpoint.url, endpoint.headers);
-    const baseline = endpoint === endpoints[0] ? pageBaseline : await load(`bare route, ${bytes} bytes (baseline)`, `${bare.url}/bytes/${bytes}`, {});
+    const baseline = await load(`bare route, the same ${bytes} bytes and headers (baseline)`, `${bare.url}/replay/${i}`, endpoint.headers);
     results.push({ ...measured, bytes, baseline });
   }
 
@@ -184,7 +189,7 @@ try {
   const report = { date: new Date().toISOString(), indicators: INDICATORS, periods: PERIODS, durationSeconds: DURATION, connections: CONNECTIONS, pageBytes, machine, memory, results, firstVisitAfterChange: firstVisit };
   fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench', 'results', `latest-${engineUrl ? 'postgres' : 'pglite'}.json`), JSON.stringify(report, null, 2));
-  console.log(`\n| what | req/s | p50 ms | p99 ms | bare route, same size: req/s | vs the bare route |\n|---|---:|---:|---:|---:|---:|`);
+  console.log(`\n| what | req/s | p50 ms | p99 ms | bare route, the same response: req/s | vs the bare route |\n|---|---:|---:|---:|---:|---:|`);
   for (const r of results) {
     console.log(`| ${r.name} (${r.bytes} bytes) | ${r.requestsPerSecond.toFixed(0)} | ${r.p50Ms} | ${r.p99Ms} | ${r.baseline.requestsPerSecond.toFixed(0)} | ${((r.requestsPerSecond / r.baseline.requestsPerSecond) * 100).toFixed(1)}% |`);
   }
