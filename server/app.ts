@@ -20,6 +20,7 @@ import accountRoutes from './features/accounts/routes.ts';
 import apiRoutes from './features/api/routes.ts';
 import partnershipRoutes from './features/partnerships/routes.ts';
 import analysisRoutes from './features/analysis/routes.ts';
+import spcRoutes from './features/analysis/spc-routes.ts';
 import libraryRoutes from './features/library/routes.ts';
 import selfAssessmentRoutes from './features/self-assessment/routes.ts';
 import templateRoutes from './features/templates/routes.ts';
@@ -157,6 +158,7 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   await app.register(apiRoutes);
   await app.register(partnershipRoutes);
   await app.register(analysisRoutes);
+  await app.register(spcRoutes);
   await app.register(libraryRoutes);
   await app.register(selfAssessmentRoutes);
   await app.register(templateRoutes);

@@ -18,8 +18,9 @@
     if (chart.canvas.closest('.ttc-report__chart--small')) {
       chart.options.plugins.legend.labels.font = { size: 10 };
       chart.options.plugins.legend.labels.boxWidth = 8;
+      chart.options.plugins.legend.labels.pointStyleWidth = 22; // a shorter line sample, its dash still visible
       chart.options.plugins.legend.labels.padding = 6;
-      chart.options.scales.x.ticks = Object.assign({}, chart.options.scales.x.ticks, { maxRotation: 0, autoSkip: true, maxTicksLimit: 4, font: { size: 10 } });
+      chart.options.scales.x.ticks = Object.assign({}, chart.options.scales.x.ticks, { maxRotation: 0, font: { size: 10 } });
       chart.options.scales.y.title.display = false;
       chart.options.scales.y.ticks.font = { size: 10 };
       chart.options.scales.y.ticks.maxTicksLimit = 5;

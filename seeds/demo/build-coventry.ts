@@ -9,6 +9,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gapValue } from '../../server/analysis/gap.ts';
 import { periodFromPosition } from '../../server/analysis/periods.ts';
 import {
   indexLait,
@@ -47,24 +48,14 @@ export interface LaitSources {
   from: string;
 }
 
-/** The copies in seeds/benchmark/ when present, else the shared reference data (../shared/reference/data/). */
+/** The copies of the published files in seeds/benchmark/ (see its README for their source and licence). */
 export function readLaitSources(): LaitSources {
   const benchmark = fileURLToPath(new URL('../benchmark/', import.meta.url));
-  const reference = fileURLToPath(new URL('../../../shared/reference/data/', import.meta.url));
-  const inBenchmark = ['lait-extract.csv', 'lait-measures.csv', 'sn-april-2021.csv'].every((f) => existsSync(benchmark + f));
-  const paths = inBenchmark
-    ? { extract: benchmark + 'lait-extract.csv', measures: benchmark + 'lait-measures.csv', neighbours: benchmark + 'sn-april-2021.csv', from: benchmark }
-    : {
-        extract: reference + 'lait/lait-extract.csv',
-        measures: reference + 'lait/lait-measures.csv',
-        neighbours: reference + 'neighbours/sn-april-2021.csv',
-        from: reference,
-      };
   return {
-    extractCsv: readFileSync(paths.extract, 'utf8'),
-    measuresCsv: readFileSync(paths.measures, 'utf8'),
-    neighboursCsv: readFileSync(paths.neighbours, 'utf8'),
-    from: paths.from,
+    extractCsv: readFileSync(benchmark + 'lait-extract.csv', 'utf8'),
+    measuresCsv: readFileSync(benchmark + 'lait-measures.csv', 'utf8'),
+    neighboursCsv: readFileSync(benchmark + 'sn-april-2021.csv', 'utf8'),
+    from: benchmark,
   };
 }
 
@@ -446,9 +437,8 @@ function areaValue(ctx: BuildContext, spec: LaitSpec, laNumber: number, period: 
   const focus = ctx.index.get(spec.focus, laNumber, period)?.value ?? null;
   const comparison = ctx.index.get(spec.comparison, laNumber, period)?.value ?? null;
   if (focus === null || comparison === null) return null;
-  // OBA-METHOD §2.4: gap = s × (comparison − focus), s = +1 when higher is better (all the gaps here).
-  const s = measureOf(ctx, spec.focus).polarity === 'lower' ? -1 : 1;
-  return roundSignificant(s * (comparison - focus), 10);
+  // The app's own gap (docs/method.md, Gaps), with the polarity the indicator is stored with: the focus measure's.
+  return roundSignificant(gapValue(focus, comparison, measureOf(ctx, spec.focus).polarity), 10);
 }
 
 function buildLaitIndicator(ctx: BuildContext, spec: LaitSpec): DemoIndicator {

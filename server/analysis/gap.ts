@@ -1,6 +1,7 @@
-// Narrowing the gap (OBA-METHOD §2.4): a focus group (e.g. pupils eligible for free school meals) against a
+// Narrowing the gap (docs/method.md, Gaps): a focus group (e.g. pupils eligible for free school meals) against a
 // comparison group (e.g. all other pupils). gap = s × (comparison − focus), so a positive gap always means the
-// focus group is behind and a smaller gap is better, whichever way the measure runs.
+// focus group is behind and a smaller gap is better, whichever way the measure runs. Every gap in the tracker —
+// the indicator's own, the comparators' and the benchmark's — is computed by gapValue here, and nowhere else.
 
 import type { Observation } from './forecast.ts';
 import { polaritySign, signWithin } from './polarity.ts';
@@ -28,20 +29,44 @@ export const GAP_CHANGE_DESCRIPTIONS: Record<GapChange, string> = {
   unchanged: 'The gap did not change',
 };
 
+/**
+ * The gap for one period: s × (comparison − focus), s = +1 when higher is better, −1 when lower is better.
+ * Throws for a neutral measure: "behind" has no meaning without a better direction.
+ */
+export function gapValue(focus: number, comparison: number, polarity: Polarity): number {
+  return gapSign(polarity) * (comparison - focus);
+}
+
+/** The changes that are a narrowing of the gap: wherever the tracker says a gap narrowed, it gives one of these reasons. */
+export function gapNarrowed(change: GapChange): boolean {
+  return change === 'narrowed_both_improved' || change === 'narrowed_focus_improved' || change === 'narrowed_comparison_worsened';
+}
+
+/** Levelling down: the gap narrowed because the comparison (better-off) group got worse. Always flagged in words. */
+export function isLevellingDown(change: GapChange): boolean {
+  return change === 'narrowed_comparison_worsened';
+}
+
+/** The reason in a sentence, with the two periods it compares: "Between 2023/24 and 2024/25, the gap narrowed because …." */
+export function gapChangeSentence(change: GapChange, fromLabel: string, toLabel: string): string {
+  const description = GAP_CHANGE_DESCRIPTIONS[change];
+  return `Between ${fromLabel} and ${toLabel}, ${description.charAt(0).toLowerCase()}${description.slice(1)}.`;
+}
+
 /** The gap at every position where both groups have a value (a marker in either means no gap there). */
 export function gapSeries(
   focus: readonly Observation[],
   comparison: readonly Observation[],
   polarity: Polarity,
 ): GapPoint[] {
-  const s = gapSign(polarity);
+  gapSign(polarity); // refuse a neutral measure even when there is nothing to compute
   const comparisonAt = new Map<number, number>();
   for (const o of comparison) if (isNumber(o.value)) comparisonAt.set(o.position, o.value);
   const points: GapPoint[] = [];
   for (const o of focus) {
     const other = comparisonAt.get(o.position);
     if (!isNumber(o.value) || other === undefined) continue;
-    points.push({ position: o.position, focus: o.value, comparison: other, gap: s * (other - o.value) });
+    points.push({ position: o.position, focus: o.value, comparison: other, gap: gapValue(o.value, other, polarity) });
   }
   return points.sort((p, q) => p.position - q.position);
 }
@@ -57,8 +82,8 @@ export function classifyGapChange(
 ): GapChange {
   const s = gapSign(polarity);
   const magnitudes = [previous.focus, previous.comparison, current.focus, current.comparison];
-  const gapBefore = s * (previous.comparison - previous.focus);
-  const gapAfter = s * (current.comparison - current.focus);
+  const gapBefore = gapValue(previous.focus, previous.comparison, polarity);
+  const gapAfter = gapValue(current.focus, current.comparison, polarity);
   const gapMove = signWithin(gapAfter - gapBefore, ...magnitudes);
   if (gapMove === 0) return 'unchanged';
   if (gapMove > 0) return 'widened';

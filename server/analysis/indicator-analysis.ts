@@ -2,7 +2,8 @@
 // the turned-the-curve status, direction of travel, SPC, the gap's story, comparators, rank and RAG.
 // Pure: figures in, judgements out. The page, the scorecard and the API all call this one function.
 
-import { classifyGapChange, GAP_CHANGE_DESCRIPTIONS, type GapChange } from './gap.ts';
+import { describeBaselineFit, type BaselineFitDescription } from './baseline.ts';
+import { classifyGapChange, GAP_CHANGE_DESCRIPTIONS, gapChangeSentence, gapNarrowed, isLevellingDown, type GapChange } from './gap.ts';
 import { forecastFromFit, manualForecast, NON_NEGATIVE_BOUNDS, PERCENT_BOUNDS, type Forecast, type LinearFit, type NoForecast, type UnitBounds } from './forecast.ts';
 import { compareWith, ragAgainstTarget, rankAndQuartile, type Comparison, type Rag, type RagRule, type RankAndQuartile } from './comparators.ts';
 import type { Polarity } from './polarity.ts';
@@ -30,6 +31,8 @@ export interface SpcSettings {
   screen: boolean;
   fixAfter?: number;
   rebaseAt?: number[];
+  /** The first period (position) the SPC chart and its limits use. */
+  from?: number;
 }
 
 export interface AnalysisInput {
@@ -72,13 +75,19 @@ export interface IndicatorAnalysis {
   /** The polarity judgements use: for a gap, smaller is better. */
   judgedPolarity: Polarity;
   status: { code: TurnTheCurveCode | 'no_baseline'; sentence: string; streak: number; baselineVersion: number | null };
+  /** The agreed baseline's forecast in words, with the count and periods the fit used; null with no baseline. */
+  baselineFit: BaselineFitDescription | null;
   judgedPoints: JudgedPoint[];
   forecastLine: ForecastLinePoint[];
   direction: { againstPrevious: Direction; againstYearBefore: Direction; latest: number | null };
   streak: { direction: Direction; periods: number };
   changeSinceBaselineStart: ChangeSinceBaselineStart | null;
   spc: SpcResult;
-  gap: { change: GapChange; description: string; from: number; to: number } | null;
+  /**
+   * Why the gap moved between its latest two periods, classified once here so every page, report, slide and the API
+   * read the same reason. When it narrowed, the status sentence gives the reason too (docs/method.md, Gaps).
+   */
+  gap: { change: GapChange; description: string; from: number; to: number; narrowed: boolean; levellingDown: boolean } | null;
   comparators: ComparatorSummary[];
   rank: (RankAndQuartile & { position: number }) | null;
   rag: { rag: Rag; target: number; position: number } | null;
@@ -142,12 +151,21 @@ export function analyseIndicator(input: AnalysisInput): IndicatorAnalysis {
     screen: input.spc.screen,
     fixAfter: input.spc.fixAfter,
     rebaseAt: input.spc.rebaseAt,
+    from: input.spc.from,
     target: target?.value,
   });
+
+  // Wherever a gap is said to have narrowed, the reason is given: the status sentence carries it to every page.
+  const gap = input.kind === 'gap' ? latestGapChange(input) : null;
+  if (gap?.narrowed) {
+    const end = /[.!?]$/.test(status.sentence) ? '' : '.';
+    status = { ...status, sentence: `${status.sentence}${end} ${gapChangeSentence(gap.change, input.formatPeriod(gap.from), input.formatPeriod(gap.to))}` };
+  }
 
   return {
     judgedPolarity,
     status,
+    baselineFit: input.baseline ? describeBaselineFit(input.baseline, input.formatPeriod) : null,
     judgedPoints,
     forecastLine,
     direction: {
@@ -158,7 +176,7 @@ export function analyseIndicator(input: AnalysisInput): IndicatorAnalysis {
     streak,
     changeSinceBaselineStart: change,
     spc: spcResult,
-    gap: input.kind === 'gap' ? latestGapChange(input) : null,
+    gap,
     comparators: comparatorSummaries(input, latestPosition, judgedPolarity),
     rank: rankAtLatest(input, latestPosition, judgedPolarity),
     rag: target && latestPosition !== null ? ragAt(input, latestPosition, target.value, judgedPolarity) : null,
@@ -202,7 +220,7 @@ function latestGapChange(input: AnalysisInput): IndicatorAnalysis['gap'] {
   const previous = both[both.length - 2]!;
   const current = both[both.length - 1]!;
   const change = classifyGapChange(previous, current, input.polarity);
-  return { change, description: GAP_CHANGE_DESCRIPTIONS[change], from: previous.position, to: current.position };
+  return { change, description: GAP_CHANGE_DESCRIPTIONS[change], from: previous.position, to: current.position, narrowed: gapNarrowed(change), levellingDown: isLevellingDown(change) };
 }
 
 function comparatorSummaries(input: AnalysisInput, latest: number | null, polarity: Polarity): ComparatorSummary[] {

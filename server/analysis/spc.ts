@@ -1,4 +1,4 @@
-// Statistical process control: an XmR (individuals) chart with NHS "Making Data Count" rules (OBA-METHOD §2.3),
+// Statistical process control: an XmR (individuals) chart with NHS "Making Data Count" rules (docs/method.md, SPC),
 // computed as NHSRplotthedots does: limits from the mean moving range, optional screening of large moving ranges,
 // optional limits fixed from the first k points, optional rebasing into segments judged on their own.
 
@@ -17,6 +17,19 @@ export type SpcRule = 1 | 2 | 3 | 4;
 
 export type Assurance = 'consistent_pass' | 'consistent_fail' | 'inconsistent';
 
+/**
+ * The Making Data Count variation icon: what the latest point says. Improvement and concern are named by the side the
+ * signal is on (high: the values are high; low: they are low), as the MDC icons carry an H or an L.
+ */
+export type Variation =
+  | 'common_cause'
+  | 'improvement_high'
+  | 'improvement_low'
+  | 'concern_high'
+  | 'concern_low'
+  | 'neutral_high'
+  | 'neutral_low';
+
 export interface SpcOptions {
   /** The series in any order, markers already removed. */
   points: readonly { position: number; value: number }[];
@@ -27,6 +40,8 @@ export interface SpcOptions {
   fixAfter?: number;
   /** Positions at which a new segment, with its own limits, begins. */
   rebaseAt?: readonly number[];
+  /** The first position the chart and its limits use; earlier points are left out (an agreed setting). */
+  from?: number;
   target?: number;
 }
 
@@ -64,6 +79,8 @@ export interface SpcResult {
   points: SpcPoint[];
   /** Against the target, with the current limits; null with no target, a neutral indicator or no limits. */
   assurance: Assurance | null;
+  /** The latest point's signal as a Making Data Count variation icon; null when there are no points. */
+  variation: Variation | null;
 }
 
 export const LIMIT_FACTOR = 2.66;
@@ -77,7 +94,8 @@ export function spc(options: SpcOptions): SpcResult {
   if (fixAfter !== undefined && (!Number.isInteger(fixAfter) || fixAfter < 2)) {
     throw new RangeError(`fixAfter must be a whole number of at least 2 points, got ${fixAfter}`);
   }
-  const points = [...options.points].sort((p, q) => p.position - q.position);
+  const from = options.from;
+  const points = options.points.filter((p) => from === undefined || p.position >= from).sort((p, q) => p.position - q.position);
   for (let i = 1; i < points.length; i++) {
     if (points[i].position === points[i - 1].position) {
       throw new Error(`Two values were given for position ${points[i].position}; pass one value per period`);
@@ -102,7 +120,31 @@ export function spc(options: SpcOptions): SpcResult {
     segments,
     points: judged,
     assurance: current ? assurance(current, target, polarity) : null,
+    variation: variation(judged, polarity),
   };
+}
+
+/**
+ * The variation icon, as Making Data Count derives it: from the latest point's type, which comes from the same rules
+ * that colour every point (docs/method.md, Statistical process control). A special cause is high when the values
+ * that raised it are high: an improvement where higher is better, a concern where lower is better.
+ */
+export function variation(points: readonly Pick<SpcPoint, 'type'>[], polarity: Polarity): Variation | null {
+  const latest = points[points.length - 1];
+  if (!latest) return null;
+  const s = polaritySign(polarity);
+  switch (latest.type) {
+    case 'common_cause':
+      return 'common_cause';
+    case 'special_cause_neutral_high':
+      return 'neutral_high';
+    case 'special_cause_neutral_low':
+      return 'neutral_low';
+    case 'special_cause_improvement':
+      return s < 0 ? 'improvement_low' : 'improvement_high';
+    case 'special_cause_concern':
+      return s < 0 ? 'concern_high' : 'concern_low';
+  }
 }
 
 /**

@@ -96,3 +96,93 @@ t.test('a gap indicator with no better direction (written before the database re
   t.equal(neutral.status.code, 'no_baseline');
   t.match(analyseIndicator({ ...input, polarity: 'higher' }).gap, { change: 'narrowed_both_improved' }, 'with a direction, the gap is explained: 18 to 17 points, both groups better');
 });
+
+t.test('gapValue: one period, worked by hand for each direction', async (t) => {
+  const { gapValue } = await import('../../server/analysis/gap.ts');
+  // KS2 expected standard, higher is better: FSM 46%, others 67% → 67 − 46 = 21 points behind.
+  t.equal(gapValue(46, 67, 'higher'), 21);
+  // Persistent absence, lower is better: children in need 38%, all pupils 20% → −1 × (20 − 38) = 18 points behind.
+  t.equal(gapValue(38, 20, 'lower'), 18);
+  // The focus group ahead is a negative gap, whichever way: 70 against 67 (higher), 15 against 20 (lower).
+  t.equal(gapValue(70, 67, 'higher'), -3);
+  t.equal(gapValue(15, 20, 'lower'), -5);
+  t.throws(() => gapValue(1, 2, 'neutral'), RangeError, 'no gap without a better direction');
+  t.same(gapSeries([{ position: 1, value: 38 }], [{ position: 1, value: 20 }], 'lower')[0]!.gap, gapValue(38, 20, 'lower'), 'the series is made of the same values');
+});
+
+t.test('narrowing, levelling down, and the reason in words', async (t) => {
+  const { gapNarrowed, isLevellingDown, gapChangeSentence } = await import('../../server/analysis/gap.ts');
+  t.same(
+    (Object.keys(GAP_CHANGE_DESCRIPTIONS) as (keyof typeof GAP_CHANGE_DESCRIPTIONS)[]).filter(gapNarrowed),
+    ['narrowed_both_improved', 'narrowed_focus_improved', 'narrowed_comparison_worsened'],
+  );
+  t.same((Object.keys(GAP_CHANGE_DESCRIPTIONS) as (keyof typeof GAP_CHANGE_DESCRIPTIONS)[]).filter(isLevellingDown), ['narrowed_comparison_worsened']);
+  t.equal(
+    gapChangeSentence('narrowed_comparison_worsened', '2023/24', '2024/25'),
+    'Between 2023/24 and 2024/25, the gap narrowed because the comparison group got worse (levelling down).',
+  );
+  t.equal(gapChangeSentence('narrowed_both_improved', '2023', '2024'), 'Between 2023 and 2024, the gap narrowed and both groups improved.');
+});
+
+t.test('the status sentence gives the reason whenever the gap narrowed, and only then', async (t) => {
+  const { analyseIndicator } = await import('../../server/analysis/indicator-analysis.ts');
+  const { gapValue } = await import('../../server/analysis/gap.ts');
+  const points = (values: number[]) => values.map((value, i) => ({ position: 2019 + i, value }));
+  const analyse = (focusValues: number[], comparisonValues: number[], polarity: 'higher' | 'lower') => {
+    const focus = points(focusValues);
+    const comparison = points(comparisonValues);
+    return analyseIndicator({
+      kind: 'gap',
+      polarity,
+      unit: 'percentage',
+      measured: focus.map((f, i) => ({ position: f.position, value: gapValue(f.value, comparison[i]!.value, polarity) })),
+      focus,
+      comparison,
+      comparators: {},
+      baseline: null,
+      spc: { screen: false },
+      ragRule: { greenWithinPercent: 5, amberIfImproved: true },
+      periodsPerYear: 1,
+      formatValue: String,
+      formatBand: String,
+      formatPeriod: (p) => `Y${p}`,
+    });
+  };
+  // Higher is better. Comparison 60 → 55 with the focus group still at 40: the gap 20 → 15 by levelling down.
+  const levelled = analyse([40, 40, 40], [60, 60, 55], 'higher');
+  t.match(levelled.gap, { change: 'narrowed_comparison_worsened', narrowed: true, levellingDown: true, from: 2020, to: 2021 });
+  t.match(levelled.status.sentence, /^No baseline has been agreed.*\. Between Y2020 and Y2021, the gap narrowed because the comparison group got worse \(levelling down\)\.$/);
+  // Lower is better (absence). Focus 38 → 34, comparison 20 → 19: gap 18 → 15, both better.
+  const both = analyse([40, 38, 34], [21, 20, 19], 'lower');
+  t.match(both.gap, { change: 'narrowed_both_improved', narrowed: true, levellingDown: false });
+  t.match(both.status.sentence, /Between Y2020 and Y2021, the gap narrowed and both groups improved\.$/);
+  t.notMatch(both.status.sentence, /levelling down/);
+  // Lower is better, the comparison group's absence rising 20 → 24 with the focus group unchanged: levelling down.
+  t.match(analyse([38, 38, 38], [20, 20, 24], 'lower').gap, { change: 'narrowed_comparison_worsened', levellingDown: true });
+  const widened = analyse([40, 40, 38], [60, 60, 61], 'higher');
+  t.match(widened.gap, { change: 'widened', narrowed: false, levellingDown: false });
+  t.notMatch(widened.status.sentence, /gap/, 'a gap that did not narrow adds nothing to the sentence');
+});
+
+t.test('every gap is computed by gap.ts: the indicator\'s own series uses it, and no copy of the formula is left', async (t) => {
+  const { gapValue } = await import('../../server/analysis/gap.ts');
+  const { measuredSeries } = await import('../../server/features/indicators/measure.ts');
+  const row = (role: 'focus' | 'comparison', value: number) => ({ role, period_position: 2023, period_label: '2023/24', value, marker: null, status: 'final' as const });
+  const rows = [row('focus', 38), row('comparison', 20)];
+  t.equal(measuredSeries({ kind: 'gap', polarity: 'lower' }, rows)[0]!.value, gapValue(38, 20, 'lower'));
+  t.equal(measuredSeries({ kind: 'gap', polarity: 'lower' }, rows)[0]!.value, 18);
+  t.equal(measuredSeries({ kind: 'gap', polarity: 'neutral' }, rows)[0]!.value, -18, 'a gap stored before one needed a direction still draws, as comparison − focus');
+
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = new URL('../../', import.meta.url).pathname;
+  // The formula written out: "comparison - focus", "c.value - f.value", "focus.value - comparison" and the like.
+  const copy = /\b(comparison|c)(\.value|Value)?\s*-\s*(focus|f)(\.value|Value)?\b|\b(focus|f)(\.value|Value)?\s*-\s*(comparison|c)(\.value|Value)?\b/;
+  t.match('return roundSignificant(s * (comparison - focus), 10);', copy, 'the check recognises a copy');
+  const files = ['server', 'seeds', 'bench'].flatMap((folder) =>
+    readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' }).filter((f) => /\.ts$/.test(f)).map((f) => join(folder, f)),
+  );
+  t.ok(files.length > 50, `${files.length} files read`);
+  const copies = files.filter((f) => f !== join('server', 'analysis', 'gap.ts') && copy.test(readFileSync(join(root, f), 'utf8')));
+  t.same(copies, [], 'no file but server/analysis/gap.ts computes a gap itself');
+});

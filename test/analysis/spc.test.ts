@@ -21,7 +21,7 @@ const alternating = (count: number, first: number, second: number) =>
 // The NHSRplotthedots documentation's example.
 const checkSeries = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1];
 
-t.test('check values from OBA-METHOD §2.3 (NHSRplotthedots)', async (t) => {
+t.test('check values from docs/method.md, SPC (NHSRplotthedots)', async (t) => {
   const unscreened = chart(checkSeries);
   t.ok(close(unscreened.mean, 1.9444), `mean ${unscreened.mean}`);
   t.ok(close(unscreened.lpl, -3.0626), `unscreened lower limit ${unscreened.lpl}`);

@@ -151,7 +151,7 @@ t.test('turning the curve on the demo partnership', async (t) => {
     const good = await post({ period: '2020', window: '4', method: 'linear' });
     t.equal(good.statusCode, 303);
     const versions = await app.inject({ method: 'GET', url: '/p/coventry/indicators/U18_CONCEPTION_RATE/baselines', headers: { cookie: viewer.cookie } });
-    t.match(text(versions.body), /Version 2 \(current\).*2020.*Straight line through 4 values.*Version 1/);
+    t.match(text(versions.body), /Version 2 \(current\).*2020.*A straight line fitted to the 4 values from 2017 to 2020.*Version 1/);
   });
 
   t.test('the scorecard: summary, filters, CSV', async (t) => {

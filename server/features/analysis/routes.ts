@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { tryPeriodFromPosition, type PeriodType } from '../../analysis/periods.ts';
 import { describeRagRule } from '../../analysis/comparators.ts';
-import { linearForecast } from '../../analysis/forecast.ts';
-import { boundsFor } from '../../analysis/indicator-analysis.ts';
+import { DEFAULT_WINDOW, linearForecast } from '../../analysis/forecast.ts';
+import { GAP_CHANGE_DESCRIPTIONS, type GapChange } from '../../analysis/gap.ts';
+import { boundsFor, type IndicatorAnalysis } from '../../analysis/indicator-analysis.ts';
 import { HttpError, notFound } from '../../http-errors.ts';
 import type { ApiDoc } from '../../openapi/describe.ts';
 import * as format from '../../format.ts';
@@ -11,9 +12,10 @@ import { measuredSeries } from '../indicators/measure.ts';
 import { findIndicatorByCode, listObservationsForIndicator, listRetiredIndicators, type IndicatorDetail } from '../indicators/queries.ts';
 import { listOutcomes, listPriorities } from '../partnerships/queries.ts';
 import { STATUS, STATUS_ORDER } from './labels.ts';
-import { analysisQuery, spcSettingsFrom } from './options.ts';
+import { analysisQuery, spcChoiceFor } from './options.ts';
 import { findBaseline, latestAuthorityValues, listBaselineVersions } from './queries.ts';
-import { agreeBaseline, analyse, analysePartnershipCached, formattersFor, thresholdFor, type BaselineProposal } from './service.ts';
+import { agreeBaseline, analyse, analysePartnershipCached, formattersFor, thresholdFor, toAgreedBaseline, type BaselineProposal } from './service.ts';
+import { acceptedBaselineRange, defaultBaselinePosition, describeBaselineFit } from '../../analysis/baseline.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
 
@@ -28,15 +30,26 @@ const baselineBody = z.object({
 });
 
 // ---- How the JSON API routes below describe themselves (GET /api/v1/openapi.json) ---------------------------------
-const statusJson = z.object({ code: z.string(), sentence: z.string(), baselineVersion: z.number().int().nullable() });
+const gapChangeJson = z
+  .object({
+    change: z.enum(Object.keys(GAP_CHANGE_DESCRIPTIONS) as [GapChange, ...GapChange[]]),
+    description: z.string(),
+    narrowed: z.boolean(),
+    levellingDown: z.boolean().meta({ description: 'The gap narrowed because the comparison (better-off) group got worse' }),
+    from: z.string(),
+    to: z.string(),
+  })
+  .meta({ description: 'For a gap indicator, why the gap moved between its latest two periods with both groups; null otherwise. When it narrowed, the sentence gives the reason too.' });
+const statusJson = z.object({ code: z.string(), sentence: z.string(), baselineVersion: z.number().int().nullable(), gapChange: gapChangeJson.nullable() });
 const baselineJsonSchema = z.object({
+  description: z.string().meta({ description: 'The baseline in words: the method, the count and periods of the values the straight line was fitted to, who agreed it and when' }),
   period: z.string(),
   method: z.enum(['linear', 'manual']),
   window: z.number().int().nullable(),
   version: z.number().int(),
   agreedBy: z.string().nullable(),
   agreedAt: z.string(),
-  fit: z.object({ intercept: z.number(), slope: z.number(), n: z.number().int(), sigma: z.number() }).nullable(),
+  fit: z.object({ intercept: z.number(), slope: z.number(), n: z.number().int(), sigma: z.number(), periods: z.array(z.string()).meta({ description: 'The periods of the n values the line was fitted to' }) }).nullable(),
   points: z.array(z.object({ period: z.string(), value: z.number() })).nullable(),
   note: z.string().nullable(),
 });
@@ -97,6 +110,12 @@ const apiDocs = {
   },
 } satisfies Record<string, ApiDoc>;
 
+/**
+ * How many later figures the default baseline leaves to be judged against its forecast: the latest two years, or a
+ * year of quarters or months, as the demo partnership agreed its own.
+ */
+const JUDGED_AFTER_DEFAULT: Record<PeriodType, number> = { academic_year: 2, financial_year: 2, calendar_year: 2, fy_quarter: 4, month: 12 };
+
 async function indicatorOr404(app: FastifyInstance, request: FastifyRequest): Promise<IndicatorDetail> {
   const parsed = codeParams.safeParse(request.params);
   if (!parsed.success) throw notFound();
@@ -116,23 +135,31 @@ export default async function analysisRoutes(app: FastifyInstance) {
     const withValues = measured.filter((p) => p.value !== null);
     const current = await findBaseline(app.db, indicator.id);
     const latest = withValues.at(-1)?.position ?? null;
-    // Choices: every period with a value; the default is the current baseline or the third-latest value.
+    // Choices: every period with a value. The default is one the form accepts unchanged: the current baseline while
+    // the figures still give it a forecast, otherwise the method's default (docs/method.md, Baselines and forecasts).
     const periodChoices = withValues.map((p) => p.label);
-    const defaultPeriod = current?.baseline_label ?? withValues.at(-3)?.label ?? withValues.at(-1)?.label ?? '';
+    const series = measured.map((p) => ({ position: p.position, value: p.value }));
+    const currentStillFits = current !== null && current !== undefined && (current.method === 'manual' || linearForecast({ observations: series, baseline: current.baseline_position, window: current.history_window }).ok);
+    const defaultPosition = defaultBaselinePosition(series, JUDGED_AFTER_DEFAULT[periodType]);
+    const defaultPeriod = currentStillFits ? current!.baseline_label : (withValues.find((p) => p.position === defaultPosition) ?? withValues.at(-1))?.label ?? '';
     const chosen = String(values?.period ?? defaultPeriod);
-    const window = Number(values?.window ?? current?.history_window ?? 5);
+    const window = Number(values?.window ?? (currentStillFits ? current!.history_window : DEFAULT_WINDOW));
+    const accepted = acceptedBaselineRange(series);
     // The manual form offers the periods after the baseline, prefilled with the straight-line forecast to adjust.
     const chosenPosition = periodChoices.includes(chosen) ? withValues.find((p) => p.label === chosen)!.position : null;
     const suggestion = chosenPosition !== null ? linearForecast({ observations: measured, baseline: chosenPosition, window: Math.max(3, Math.min(20, window || 5)), bounds: boundsFor(indicator.kind, indicator.unit) }) : null;
     const horizon = chosenPosition !== null ? Math.max((latest ?? chosenPosition) + 2, chosenPosition + 3) : null;
     const postedPoints = Array.isArray(values?.points) ? (values!.points as { period: string; value: string }[]) : null;
     const manualRows: { period: string; value: string }[] = postedPoints ?? [];
+    // A current forecast agreed by hand starts as it was agreed, so submitting the form unchanged agrees it again.
+    const agreedByHand = !values && currentStillFits && current!.method === 'manual' && current!.baseline_label === chosen ? new Map((current!.manual_points ?? []).map((p) => [p.position, p.value])) : null;
     if (!postedPoints && chosenPosition !== null && horizon !== null) {
-      for (let position = chosenPosition + 1; position <= horizon; position++) {
+      const last = Math.max(horizon, ...(agreedByHand ? agreedByHand.keys() : []));
+      for (let position = chosenPosition + 1; position <= last; position++) {
         // A figure stored at the end of the range that can be written (year 9998) has no periods after it.
         const period = tryPeriodFromPosition(periodType, position);
         if (!period) break;
-        const fitted = suggestion?.ok ? suggestion.forecastAt(position).value : null;
+        const fitted = agreedByHand ? (agreedByHand.get(position) ?? null) : suggestion?.ok ? suggestion.forecastAt(position).value : null;
         manualRows.push({ period: period.label, value: fitted === null || !Number.isFinite(fitted) ? '' : format.number(fitted, indicator.decimals).replace(/,/g, '') });
       }
     }
@@ -142,6 +169,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
       indicator,
       current,
       periodChoices,
+      accepted: accepted ? { from: formattersFor(indicator).formatPeriod(accepted.from), to: formattersFor(indicator).formatPeriod(accepted.to) } : null,
       values: { period: chosen, window, method: String(values?.method ?? current?.method ?? 'linear'), note: String(values?.note ?? '') },
       manualRows,
       errors: problems,
@@ -180,17 +208,13 @@ export default async function analysisRoutes(app: FastifyInstance) {
   app.get('/p/:slug/indicators/:code/baselines', { config: { access: 'viewer' } }, async (request, reply) => {
     const indicator = await indicatorOr404(app, request);
     const versions = await listBaselineVersions(app.db, indicator.id);
-    const f = formattersFor(indicator);
     return reply.view('analysis/baseline-versions', {
       pageTitle: `Baseline versions: ${indicator.title}`,
       partnership: request.access!.partnership,
       indicator,
       versions: versions.map((v) => ({
         ...v,
-        description:
-          v.method === 'linear' && v.fit
-            ? `Straight line through ${v.fit.n} values (${v.fit.historyPositions.map((p) => f.formatPeriod(p)).join(', ')}): changing by ${format.number(v.fit.b, indicator.decimals + 1)} a period`
-            : `Agreed by hand: ${(v.manual_points ?? []).map((p) => `${p.label} ${format.number(p.value, indicator.decimals)}`).join('; ')}`,
+        description: baselineDescription(v, indicator),
       })),
     });
   });
@@ -277,7 +301,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
           version: indicator.version,
           retired: false,
           latest: latest ? { period: latest.label, value: latest.value, marker: latest.marker, provisional: latest.provisional } : null,
-          status: { code: analysis.status.code, sentence: analysis.status.sentence, baselineVersion: analysis.status.baselineVersion },
+          status: { code: analysis.status.code, sentence: analysis.status.sentence, baselineVersion: analysis.status.baselineVersion, gapChange: gapChangeOf(analysis, formattersFor(indicator).formatPeriod) },
         };
         }),
         ...retired.map((i) => ({ code: i.code, title: i.title, kind: i.kind, unit: i.unit, polarity: i.polarity, periodType: i.period_type, version: i.version, retired: true, latest: null, status: null })),
@@ -295,7 +319,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
     if (parsed.data.method === 'manual' && !parsed.data.points?.length) throw new HttpError(422, 'points: a manual baseline needs at least one { period, value }', 'invalid');
     const result = await agreeBaseline(app.db, indicator, parsed.data as BaselineProposal, { id: request.caller!.user.id, name: request.caller!.user.name });
     if (!result.ok) throw new HttpError(422, result.problems.map((p) => p.text).join('; '), 'invalid');
-    return reply.code(201).send({ baseline: baselineJson(result.baseline) });
+    return reply.code(201).send({ baseline: baselineJson(result.baseline, indicator) });
   });
 
   app.get('/api/v1/partnerships/:slug/indicators/:code/analysis', { config: { access: 'viewer', openapi: apiDocs.analysis } }, async (request, reply) => {
@@ -313,7 +337,8 @@ export default async function analysisRoutes(app: FastifyInstance) {
 
   async function indicatorAnalysisJson(request: FastifyRequest, options: z.infer<typeof analysisQuery>, threshold: number | null) {
     const indicator = await indicatorOr404(app, request);
-    const { settings, problems } = spcSettingsFrom(options, indicator.period_type as PeriodType);
+    const spcChoice = await spcChoiceFor(app.db, indicator, options);
+    const { settings, problems } = spcChoice;
     if (problems.length) throw new HttpError(400, problems.join('; '), 'bad_request');
     const partnership = request.access!.partnership;
     const [allObservations, baseline, authorityValues] = await Promise.all([
@@ -335,7 +360,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
     const byPositionLabel = new Map(measured.map((p) => [p.position, p.label]));
     return {
       indicator: { code: indicator.code, title: indicator.title, kind: indicator.kind, unit: indicator.unit, polarity: indicator.polarity, judgedPolarity: analysis.judgedPolarity, periodType },
-      baseline: baseline ? baselineJson(baseline) : null,
+      baseline: baseline ? baselineJson(baseline, indicator) : null,
       points: positions.map((position) => {
         const p = byPosition.get(position);
         const f = forecastAt.get(position);
@@ -349,7 +374,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
           judgement: judgedAt.get(position)?.judgement ?? null,
         };
       }),
-      status: { code: analysis.status.code, sentence: analysis.status.sentence, streak: analysis.status.streak, baselineVersion: analysis.status.baselineVersion },
+      status: { code: analysis.status.code, sentence: analysis.status.sentence, streak: analysis.status.streak, baselineVersion: analysis.status.baselineVersion, gapChange: gapChangeOf(analysis, label) },
       direction: analysis.direction,
       spc: {
         mean: analysis.spc.mean,
@@ -360,6 +385,9 @@ export default async function analysisRoutes(app: FastifyInstance) {
         segments: analysis.spc.segments.map((s) => ({ from: label(s.from), to: label(s.to), mean: s.mean, lpl: s.lpl, upl: s.upl, trial: s.trial })),
         points: analysis.spc.points.map((p) => ({ period: label(p.position), value: p.value, type: p.type, rule: p.rule })),
         assurance: analysis.spc.assurance,
+        variation: analysis.spc.variation,
+        // Which agreed settings were used; `preview` when query parameters changed them.
+        settings: { version: spcChoice.agreed?.version ?? null, agreedBy: spcChoice.agreed?.agreed_by_name ?? null, agreedAt: spcChoice.agreed?.agreed_at ?? null, preview: spcChoice.preview },
       },
       gap: analysis.gap ? { change: analysis.gap.change, description: analysis.gap.description, from: label(analysis.gap.from), to: label(analysis.gap.to) } : undefined,
       comparators: analysis.comparators.map((c) => ({ role: c.role, period: label(c.position), local: c.local, value: c.value, comparison: c.comparison, difference: c.difference })),
@@ -369,15 +397,39 @@ export default async function analysisRoutes(app: FastifyInstance) {
   }
 }
 
-function baselineJson(b: NonNullable<Awaited<ReturnType<typeof findBaseline>>>) {
+/** The status's account of the gap's latest move, as the analysis classified it (the same on every page). */
+function gapChangeOf(analysis: IndicatorAnalysis, label: (position: number) => string): z.infer<typeof gapChangeJson> | null {
+  const g = analysis.gap;
+  return g ? { change: g.change, description: g.description, narrowed: g.narrowed, levellingDown: g.levellingDown, from: label(g.from), to: label(g.to) } : null;
+}
+
+type BaselineRow = NonNullable<Awaited<ReturnType<typeof findBaseline>>>;
+
+/**
+ * A baseline version in words, with the values its fit actually used (never the window asked for) and, for a straight
+ * line, its slope; for one agreed by hand, each agreed value.
+ */
+function baselineDescription(b: BaselineRow, indicator: IndicatorDetail): string {
+  const f = formattersFor(indicator);
+  const fit = describeBaselineFit(toAgreedBaseline(b), f.formatPeriod);
+  const text = fit.text.charAt(0).toUpperCase() + fit.text.slice(1);
+  if (b.method === 'linear' && b.fit) return `${text}: changing by ${format.number(b.fit.b, indicator.decimals + 1)} a period`;
+  if (b.method === 'manual') return `${text}: ${(b.manual_points ?? []).map((p) => `${p.label} ${format.number(p.value, indicator.decimals)}`).join('; ')}`;
+  return text;
+}
+
+function baselineJson(b: BaselineRow, indicator: IndicatorDetail) {
+  const { formatPeriod } = formattersFor(indicator);
+  const fitted = describeBaselineFit(toAgreedBaseline(b), formatPeriod);
   return {
+    description: `Baseline version ${b.version}: ${fitted.text}, agreed by ${b.agreed_by_name} on ${format.date(b.agreed_at)}.`,
     period: b.baseline_label,
     method: b.method,
     window: b.history_window,
     version: b.version,
     agreedBy: b.agreed_by_name,
     agreedAt: b.agreed_at,
-    fit: b.fit ? { intercept: b.fit.a, slope: b.fit.b, n: b.fit.n, sigma: b.fit.sigma } : null,
+    fit: b.fit ? { intercept: b.fit.a, slope: b.fit.b, n: b.fit.n, sigma: b.fit.sigma, periods: fitted.positions.map(formatPeriod) } : null,
     points: b.manual_points?.map((p) => ({ period: p.label, value: p.value })) ?? null,
     note: b.note,
   };

@@ -5,6 +5,7 @@ import * as format from '../../format.ts';
 import { measuredSeries, type ObservationLike } from '../indicators/measure.ts';
 import type { IndicatorRecord } from '../indicators/queries.ts';
 import { DIRECTION, SPC_TYPE, STATUS, STATUS_ORDER, type StatusCode } from './labels.ts';
+import { mdcSummary, type MdcSummary } from './mdc.ts';
 
 export interface ScorecardFilters {
   status?: string;
@@ -39,6 +40,11 @@ export interface ScorecardRow {
   vsEngland: string;
   rag: string | null;
   spcSignal: string | null;
+  /** The Making Data Count icons of the indicator's SPC chart (views/partials/mdc-icons.eta). */
+  mdc: Pick<MdcSummary, 'variation' | 'assurance' | 'assuranceText'>;
+  /** Why a gap narrowed, in words (levelling down among them); null unless the gap's latest move was a narrowing. */
+  gapChange: string | null;
+  levellingDown: boolean;
   sparkline: string | null;
   illustrative: boolean;
 }
@@ -103,6 +109,9 @@ export function scorecardRows(
       vsEngland: england ? `${england.comparison} (${england.difference >= 0 ? '+' : ''}${format.number(england.difference, indicator.decimals)})` : '',
       rag: analysis.rag?.rag ?? null,
       spcSignal: latestSpc && lastSignal && lastSignal.position === latestSpc.position ? SPC_TYPE[lastSignal.type] : latestSpc ? 'Common cause' : null,
+      mdc: mdcSummary(indicator, analysis),
+      gapChange: analysis.gap?.narrowed ? analysis.gap.description : null,
+      levellingDown: analysis.gap?.levellingDown ?? false,
       sparkline: sparklinePath(measured.map((p) => ({ position: p.position, value: p.value }))),
       illustrative: indicator.illustrative,
     };

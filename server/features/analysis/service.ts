@@ -2,6 +2,7 @@
 // indicators at once (the scorecard), the latter from a fixed number of queries whatever their number.
 import type { Kysely } from 'kysely';
 import { analyseIndicator, boundsFor, type AgreedBaseline, type IndicatorAnalysis, type SeriesPoint, type SpcSettings } from '../../analysis/indicator-analysis.ts';
+import { acceptedBaselineRange } from '../../analysis/baseline.ts';
 import { DEFAULT_WINDOW, linearForecast, MIN_HISTORY, type LinearFit } from '../../analysis/forecast.ts';
 import { periodLabel, periodsPerYear, tryParsePeriod, type Period, type PeriodType } from '../../analysis/periods.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
@@ -13,6 +14,7 @@ import * as format from '../../format.ts';
 import { measuredSeries, type ObservationLike } from '../indicators/measure.ts';
 import { listIndicators, listObservationsForIndicator, type IndicatorRecord } from '../indicators/queries.ts';
 import { insertBaseline, latestBaselines, listFiguresForPartnership, type BaselineRecord } from './queries.ts';
+import { latestSpcSettings, settingsOf } from './spc-settings.ts';
 
 export const DEFAULT_SPC: SpcSettings = { screen: false };
 
@@ -99,11 +101,14 @@ export async function analysePartnership(
   settings: SpcSettings = DEFAULT_SPC,
   smallNumberThreshold: number | null = null,
 ) {
-  const [indicators, observations, baselines] = await Promise.all([
+  const [indicators, observations, baselines, spcSettings] = await Promise.all([
     listIndicators(db, partnershipId),
     listFiguresForPartnership(db, partnershipId, SCORECARD_ROLES),
     latestBaselines(db, partnershipId),
+    latestSpcSettings(db, partnershipId),
   ]);
+  // Each indicator's agreed SPC settings, so the scorecard's icons are the ones its own chart shows.
+  const spcOf = new Map(spcSettings.map((r) => [r.indicator_id, settingsOf(r)]));
   type Figure = (typeof observations)[number];
   const byIndicator = new Map<string, Figure[]>();
   for (const o of observations) {
@@ -118,12 +123,15 @@ export async function analysePartnership(
       indicator,
       observations: rows,
       baseline: baselineOf.get(indicator.id) ?? null,
-      analysis: analyse(indicator, rows, baselineOf.get(indicator.id), ragRule, settings),
+      analysis: analyse(indicator, rows, baselineOf.get(indicator.id), ragRule, spcOf.get(indicator.id) ?? settings),
     };
   });
 }
 
 // ---- Agreeing a baseline ---------------------------------------------------------------------------------------
+
+/** The longest history window a partnership may ask for (the method aims at three to five years). */
+export const MAX_WINDOW = 20;
 
 export interface BaselineProposal {
   period: string;
@@ -150,22 +158,28 @@ export async function agreeBaseline(
 ): Promise<{ ok: true; baseline: BaselineRecord } | { ok: false; problems: BaselineProblem[] }> {
   const problems: BaselineProblem[] = [];
   const periodType = indicator.period_type as PeriodType;
+  const observations = await listObservationsForIndicator(db, indicator.id);
+  const measured = measuredSeries(indicator, observations).map((p) => ({ position: p.position, value: p.value }));
+  // Every refusal says what would be accepted (docs/method.md, Baselines and forecasts).
+  const accepted = acceptedBaselineRange(measured);
+  const label = (position: number) => periodLabel(periodType, position);
+  const acceptedForLine = accepted
+    ? `A straight line can be fitted up to any baseline period ${accepted.from === accepted.to ? `of ${label(accepted.from)}` : `from ${label(accepted.from)} to ${label(accepted.to)}`}: each has at least ${MIN_HISTORY} values up to it`
+    : `There ${measured.filter((p) => p.value !== null).length === 1 ? 'is only 1 value' : `are only ${measured.filter((p) => p.value !== null).length} values`} so far, and a straight line needs at least ${MIN_HISTORY}`;
   const baselinePeriod = tryParsePeriod(periodType, proposal.period ?? '');
-  if (!baselinePeriod.ok) problems.push({ field: 'period', text: `Baseline period: ${baselinePeriod.error}` });
+  if (!baselinePeriod.ok) problems.push({ field: 'period', text: `Baseline period: ${baselinePeriod.error}.${proposal.method === 'linear' ? ` ${acceptedForLine}.` : ''}` });
   const window = proposal.window ?? DEFAULT_WINDOW;
-  if (!Number.isInteger(window) || window < MIN_HISTORY || window > 20) {
-    problems.push({ field: 'window', text: `History window: enter a whole number of periods from ${MIN_HISTORY} to 20` });
+  if (!Number.isInteger(window) || window < MIN_HISTORY || window > MAX_WINDOW) {
+    problems.push({ field: 'window', text: `History window: enter a whole number of periods from ${MIN_HISTORY} to ${MAX_WINDOW}` });
   }
   if (problems.length) return { ok: false, problems };
   const baseline = (baselinePeriod as { ok: true; period: Period }).period;
 
-  const observations = await listObservationsForIndicator(db, indicator.id);
-  const measured = measuredSeries(indicator, observations).map((p) => ({ position: p.position, value: p.value }));
   let fit: LinearFit | null = null;
   let manualPoints: ManualPoint[] | null = null;
   if (proposal.method === 'linear') {
     const forecast = linearForecast({ observations: measured, baseline: baseline.position, window, bounds: boundsFor(indicator.kind, indicator.unit) });
-    if (!forecast.ok) problems.push({ field: 'period', text: `${forecast.message}. Choose a later baseline period or agree a forecast by hand.` });
+    if (!forecast.ok) problems.push({ field: 'period', text: `${forecast.message.replace('up to the baseline period', `up to ${baseline.label}`)}. ${acceptedForLine}${accepted ? '; or agree a forecast by hand.' : ': agree a forecast by hand.'}` });
     else fit = forecast.fit;
   } else {
     manualPoints = [];
@@ -177,7 +191,7 @@ export async function agreeBaseline(
       const value = typeof raw === 'number' ? raw : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
       const field = `points-${i}`;
       if (!period.ok) problems.push({ field, text: `Forecast point ${i + 1}: ${period.error}` });
-      else if (period.period.position <= baseline.position) problems.push({ field, text: `Forecast point ${i + 1}: ${period.period.label} is not after the baseline period ${baseline.label}` });
+      else if (period.period.position <= baseline.position) problems.push({ field, text: `Forecast point ${i + 1}: ${period.period.label} is not after the baseline period ${baseline.label}: give periods from ${label(baseline.position + 1)} on` });
       else if (seen.has(period.period.position)) problems.push({ field, text: `Forecast point ${i + 1}: ${period.period.label} is given twice` });
       else if (!Number.isFinite(value)) problems.push({ field, text: `Forecast for ${period.period.label}: "${String(raw)}" is not a number (use digits and a decimal point, like 12.5)` });
       else {
@@ -185,7 +199,7 @@ export async function agreeBaseline(
         manualPoints.push({ position: period.period.position, label: period.period.label, value });
       }
     }
-    if (!problems.length && manualPoints.length === 0) problems.push({ field: 'points-0', text: 'Enter a forecast value for at least one period after the baseline' });
+    if (!problems.length && manualPoints.length === 0) problems.push({ field: 'points-0', text: `Enter a forecast value for at least one period after the baseline period ${baseline.label} (${label(baseline.position + 1)} or later)` });
     manualPoints.sort((a, b) => a.position - b.position);
   }
   if (problems.length) return { ok: false, problems };

@@ -233,7 +233,7 @@ function bookIndicator(f: IndicatorFigures, number: string, chartId: string, tal
   if (analysis.gap) statistics.push(`Why the gap moved (latest two periods): ${analysis.gap.description}.`);
   const baseline = f.baseline;
   const baselineText = baseline
-    ? `Judged against baseline version ${baseline.version}, agreed on ${format.date(baseline.agreed_at)}: ${baseline.method === 'linear' ? `a straight line through the ${baseline.history_window} values up to ${baseline.baseline_label}` : `a forecast agreed by hand from ${baseline.baseline_label}`}.`
+    ? `Judged against baseline version ${baseline.version}: ${analysis.baselineFit?.text ?? `a forecast from ${baseline.baseline_label}`}, agreed by the partnership on ${format.date(baseline.agreed_at)}.`
     : 'No baseline has been agreed yet.';
   const st = STATUS[analysis.status.code];
   return {

@@ -36,7 +36,7 @@ export type Slide = SlideCommon &
     | { kind: 'title'; partnershipName: string; title: string; dateText: string; summary: string; counts: { label: string; tag: string; count: number }[] }
     | { kind: 'since'; since: { fromText: string; toText: string; turned: { title: string; after: StatusTag }[]; worse: { title: string; after: StatusTag }[]; figuresAdded: number; figuresRevised: number; indicatorsWithData: number; stories: number } }
     | { kind: 'outcome'; title: string; description: string; priorities: { title: string; indicators: { title: string; status: StatusTag }[] }[] }
-    | { kind: 'priority'; title: string; outcomeTitle: string; description: string; story: BookStory | null; indicators: { title: string; latestText: string; direction: string; directionText: string; status: StatusTag }[] }
+    | { kind: 'priority'; title: string; outcomeTitle: string; description: string; story: BookStory | null; indicators: { title: string; latestText: string; direction: string; directionText: string; gapChange: GapChangeText | null; status: StatusTag }[] }
     | {
         kind: 'curve';
         title: string;
@@ -64,6 +64,14 @@ export interface DeckInput {
   conversation: { byIndicator: Map<string, ConversationModel>; byPriority: Map<string, BookStory | null> };
   since: SinceComparison | null;
 }
+
+/** Why a gap narrowed, for a slide that says it did (the curve slide's sentence already gives it). */
+interface GapChangeText {
+  text: string;
+  levellingDown: boolean;
+}
+const gapChangeOf = (f: IndicatorFigures): GapChangeText | null =>
+  f.analysis.gap?.narrowed ? { text: f.analysis.gap.description, levellingDown: f.analysis.gap.levellingDown } : null;
 
 const statusOf = (f: IndicatorFigures): StatusTag => ({ code: f.analysis.status.code, label: STATUS[f.analysis.status.code].label, tag: STATUS[f.analysis.status.code].tag });
 
@@ -148,6 +156,7 @@ export function buildDeck(input: DeckInput): Slide[] {
               latestText: latest ? `${latest.label}: ${format.observation(latest, f.spec)}` : 'No figures yet',
               direction: f.analysis.direction.againstPrevious,
               directionText: DIRECTION[f.analysis.direction.againstPrevious],
+              gapChange: gapChangeOf(f),
               status: statusOf(f),
             };
           }),

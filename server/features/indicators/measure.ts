@@ -1,6 +1,7 @@
 // What an indicator measures, as one series of points: the local series, or for a gap indicator the gap between
-// the focus and comparison groups (OBA-METHOD §2.4). Pure: rows in, points out.
+// the focus and comparison groups (docs/method.md, Gaps). Pure: rows in, points out.
 import type { Marker, ObservationStatus, Polarity, SeriesRole } from '../../db/schema.ts';
+import { gapValue } from '../../analysis/gap.ts';
 import { compareValues, type Direction as AnalysisDirection } from '../../analysis/turn-the-curve.ts';
 
 export interface ObservationLike {
@@ -25,13 +26,6 @@ export interface IndicatorShape {
   polarity: Polarity;
 }
 
-const sign = (polarity: Polarity) => (polarity === 'lower' ? -1 : 1);
-
-/** gap = s × (comparison − focus): positive means the focus group is behind, whichever way is better. */
-export function gapValue(focus: number, comparison: number, polarity: Polarity): number {
-  return sign(polarity) * (comparison - focus);
-}
-
 export function measuredSeries(indicator: IndicatorShape, observations: readonly ObservationLike[]): MeasuredPoint[] {
   if (indicator.kind === 'single') {
     return observations
@@ -46,13 +40,16 @@ export function measuredSeries(indicator: IndicatorShape, observations: readonly
     else if (o.role === 'comparison') comparison.set(o.period_position, o);
   }
   const positions = [...new Set([...focus.keys(), ...comparison.keys()])].sort((a, b) => a - b);
+  // A gap stored with no better direction (before the database refused one) is read as comparison − focus, as it
+  // always was, so its history still draws; its analysis says nothing about why the gap moved.
+  const polarity: Polarity = indicator.polarity === 'neutral' ? 'higher' : indicator.polarity;
   return positions.map((position) => {
     const f = focus.get(position);
     const c = comparison.get(position);
     const label = (f ?? c)!.period_label;
     const provisional = f?.status === 'provisional' || c?.status === 'provisional';
     if (f?.value != null && c?.value != null) {
-      return { position, label, value: gapValue(f.value, c.value, indicator.polarity), marker: null, provisional };
+      return { position, label, value: gapValue(f.value, c.value, polarity), marker: null, provisional };
     }
     // A gap with a suppressed side is itself suppressed: publishing it would reveal the other side's value.
     const marker: Marker = f?.marker === 'c' || c?.marker === 'c' ? 'c' : 'x';

@@ -4,10 +4,12 @@ import { listMemberships } from '../auth/queries.ts';
 import { findIndicatorByCode, listSeries, listObservationsForIndicator } from '../indicators/queries.ts';
 import { latestAndDirection, measuredSeries } from '../indicators/measure.ts';
 import { indicatorCharts, spcChart } from '../indicators/view-model.ts';
+import { markMainChart } from '../indicators/marks.ts';
 import { findBaseline, latestAuthorityValues } from '../analysis/queries.ts';
 import { analyse, analysePartnershipCached, type analysePartnership, thresholdFor } from '../analysis/service.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
-import { analysisQuery, spcSettingsFrom } from '../analysis/options.ts';
+import { analysisQuery, spcChoiceFor } from '../analysis/options.ts';
+import { mdcSummary } from '../analysis/mdc.ts';
 import { ASSURANCE, COMPARISON, DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
 import { describeRagRule } from '../../analysis/comparators.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
@@ -86,8 +88,9 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     if (!indicator) throw notFound();
     const query = analysisQuery.safeParse(request.query);
     const options = query.success ? query.data : {};
-    const periodType = indicator.period_type as PeriodType;
-    const { settings, problems } = spcSettingsFrom(options, periodType);
+    // The agreed SPC settings, or a what-if preview from the address that says it is one.
+    const spcChoice = await spcChoiceFor(app.db, indicator, options);
+    const { settings, problems } = spcChoice;
     const [series, allObservations, baseline, partnership, authorityValues] = await Promise.all([
       listSeries(app.db, indicator.id),
       listObservationsForIndicator(app.db, indicator.id),
@@ -98,6 +101,7 @@ export default async function partnershipRoutes(app: FastifyInstance) {
     const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
     const analysis = analyse(indicator, observations, baseline, partnership.rag_rule, settings, authorityValues);
     const { charts, headline, spec } = indicatorCharts(indicator, series, observations, analysis);
+    const markRows = await markMainChart(app.db, partnershipId, indicator, charts);
     const spc = analysis.spc.points.length >= 2 ? spcChart(indicator, analysis) : null;
     const sections = await loadSections(app.indicatorSections, {
       db: app.db,
@@ -121,7 +125,10 @@ export default async function partnershipRoutes(app: FastifyInstance) {
       baseline,
       spc,
       spcSettings: settings,
+      markRows,
       optionProblems: problems,
+      spcChoice,
+      mdc: spc ? mdcSummary(indicator, analysis) : null,
       labels: { STATUS, DIRECTION, COMPARISON, ROLE_NAME, ASSURANCE },
       ragLegend: describeRagRule(partnership.rag_rule),
       canManage: roleAtLeast(request.access!.role, 'manager'),

@@ -1,4 +1,4 @@
-// The one-page turn-the-curve report (OBA-METHOD §2): for an indicator, or for a priority and its indicators — the
+// The one-page turn-the-curve report (docs/method.md, Turning the curve): for an indicator, or for a priority and its indicators — the
 // chart, the story behind the curve, partners, what works, the action plan and the data development agenda, laid out
 // for A4 paper. What a partnership hands round at a meeting.
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +12,8 @@ import { listItems } from '../data-development/queries.ts';
 import { directionText, latestAndDirection } from '../indicators/measure.ts';
 import { listIndicators, listObservationsForIndicator, listObservationsForPartnership, listSeries } from '../indicators/queries.ts';
 import { indicatorCharts } from '../indicators/view-model.ts';
+import { findMarks, placeMarks } from '../indicators/marks.ts';
+import type { PeriodType } from '../../analysis/periods.ts';
 import type { IndicatorAnalysis } from '../../analysis/indicator-analysis.ts';
 import { findBaseline, latestBaselines } from '../analysis/queries.ts';
 import { analyse, thresholdFor } from '../analysis/service.ts';
@@ -23,6 +25,7 @@ import { currentStories, currentStory } from '../stories/queries.ts';
 import { storyView } from '../stories/view-model.ts';
 import { listWhatWorks } from '../what-works/queries.ts';
 import { whatWorksRows } from '../what-works/view-model.ts';
+import { cutAtWord, firstOf, fullUrl, ONE_PAGE_LIMITS as LIMITS, storySummary, summariseText } from './one-page.ts';
 import { listSeriesFor } from './queries.ts';
 
 const CHART_SCRIPTS = ['/vendor/chart.js/chart.umd.min.js', '/public/js/indicator-chart.js', '/public/js/report.js'];
@@ -68,6 +71,18 @@ export default async function reportRoutes(app: FastifyInstance) {
     const observations = suppressSmallNumbers(allObservations, indicator.unit, thresholdFor(request.access!.role, partnership));
     const analysis = analyse(indicator, observations, baseline, partnership.rag_rule);
     const figures = shortLabels(indicatorFigures(indicator, series, observations, 'chart-report', analysis));
+    figures.chart.marks = placeMarks(figures.chart, indicator.period_type as PeriodType, await findMarks(app.db, pid, indicator)).marks;
+    // One A4 page (docs/method.md, Turning the curve): each part cut to its share, with the address of the rest
+    // printed in full. The screen shows the same page, so what is read at the desk is what is handed round; the
+    // indicator's page has everything.
+    const origin = `${request.protocol}://${request.host}`;
+    const more = (anchor: string) => fullUrl(origin, `${subject.href}#${anchor}`);
+    const shortStory = story ? storySummary(story) : null;
+    const indicatorRoles = firstOf(roles.filter((r) => r.indicator_id === indicator.id).map(shortRole), LIMITS.roles);
+    const priorityRoles = firstOf(roles.filter((r) => r.priority_id !== null).map(shortRole), LIMITS.roles - indicatorRoles.shown.length);
+    const shownWhatWorks = firstOf(whatWorks, LIMITS.whatWorks);
+    const shownActions = firstOf(actions, LIMITS.actions);
+    const shownItems = firstOf(items.filter((i) => i.indicator_id === indicator.id || i.indicator_id === null), LIMITS.items);
     return reply.view('reports/indicator', {
       pageTitle: `Turn-the-curve report: ${indicator.title}`,
       scripts: CHART_SCRIPTS,
@@ -77,14 +92,20 @@ export default async function reportRoutes(app: FastifyInstance) {
       printedOn: format.date(new Date()),
       figures,
       sourceLine: sourceLine(indicator.source_text, indicator.licence),
-      // The turned-the-curve status sentence (OBA-METHOD §2.2), the same the indicator page shows.
+      // The turned-the-curve status sentence (docs/method.md, Has the curve turned?), the same the indicator page shows.
       statusSentence: analysis.status.sentence as string | null,
-      story: story ? storyView(story, story.version_count) : null,
-      roles: roleRows(roles.filter((r) => r.indicator_id === indicator.id), slug),
-      priorityRoles: roleRows(roles.filter((r) => r.priority_id !== null), slug),
-      whatWorks: whatWorksRows(whatWorks, slug),
-      actions: actionRows(actions, slug),
-      items: itemRows(items.filter((i) => i.indicator_id === indicator.id || i.indicator_id === null), slug),
+      story: shortStory ? storyView(shortStory, story!.version_count) : null,
+      storyMore: shortStory?.cut ? more('story') : null,
+      roles: roleRows(indicatorRoles.shown, slug),
+      priorityRoles: roleRows(priorityRoles.shown, slug),
+      // The indicator's page lists the priority's partners too.
+      rolesMore: { count: indicatorRoles.more + priorityRoles.more, url: more('partners') },
+      whatWorks: whatWorksRows(shownWhatWorks.shown.map(shortWhatWorks), slug),
+      whatWorksMore: { count: shownWhatWorks.more, url: more('what-works') },
+      actions: actionRows(shownActions.shown.map(shortAction), slug),
+      actionsMore: { count: shownActions.more, url: more('actions') },
+      items: itemRows(shownItems.shown.map(shortItem), slug),
+      itemsMore: { count: shownItems.more, url: more('data-development') },
     });
   });
 
@@ -137,6 +158,30 @@ export default async function reportRoutes(app: FastifyInstance) {
     });
   });
 }
+
+// Each part of the report cut to its share of the page (one-page.ts); the route's records keep their shape.
+const short = (text: string, max: number) => cutAtWord(text, max).text;
+const shortRole = <R extends { partner_name: string; role: string }>(r: R): R => ({ ...r, partner_name: short(r.partner_name, LIMITS.name), role: short(r.role, LIMITS.role) });
+const shortAction = <A extends { title: string; lead_partner_name: string | null; owner_name: string | null }>(a: A): A => ({
+  ...a,
+  title: short(a.title, LIMITS.actionTitle),
+  // The lead partner and the owner each keep to one line of the plan's table.
+  lead_partner_name: a.lead_partner_name && short(a.lead_partner_name, LIMITS.name),
+  owner_name: a.owner_name && short(a.owner_name, LIMITS.name),
+});
+const shortWhatWorks = <W extends { title: string; description: string; source: string }>(w: W): W => ({
+  ...w,
+  title: short(w.title, LIMITS.whatWorksTitle),
+  description: summariseText(w.description, LIMITS.whatWorksDescription).source,
+  source: short(w.source, LIMITS.whatWorksSource),
+});
+const shortItem = <I extends { title: string; how_to_get: string; partner_name: string | null; owner_name: string | null }>(i: I): I => ({
+  ...i,
+  title: short(i.title, LIMITS.itemTitle),
+  how_to_get: summariseText(i.how_to_get, LIMITS.itemHowToGet).source,
+  partner_name: i.partner_name && short(i.partner_name, LIMITS.itemWho),
+  owner_name: i.owner_name && short(i.owner_name, LIMITS.itemWho),
+});
 
 /**
  * On paper the legend and the table have room for short labels only ("Gap", "Statistical neighbours"); the full ones

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { gapValue } from '../../analysis/gap.ts';
 import type { Period } from '../../analysis/periods.ts';
 import {
   areaKind,
@@ -127,15 +128,17 @@ function measureOf(benchmark: Benchmark, code: string): LaitMeasure {
   return measure;
 }
 
-/** An area's value for the indicator: the measure itself, or for a gap s × (comparison − focus) (OBA-METHOD §2.4). */
+/**
+ * An area's value for the indicator: the measure itself, or for a gap the gap (docs/method.md, Gaps), computed as the
+ * app computes the local one — with the indicator's polarity, which a template must give as higher or lower.
+ */
 function areaValue(benchmark: Benchmark, spec: TemplateIndicator, laNumber: number, period: string): number | null {
   const codes = measureCodes(spec);
   if (codes.length === 1) return benchmark.index.get(codes[0]!, laNumber, period)?.value ?? null;
   const focus = benchmark.index.get(codes[0]!, laNumber, period)?.value ?? null;
   const comparison = benchmark.index.get(codes[1]!, laNumber, period)?.value ?? null;
   if (focus === null || comparison === null) return null;
-  const s = measureOf(benchmark, codes[0]!).polarity === 'lower' ? -1 : 1;
-  return roundSignificant(s * (comparison - focus), 10);
+  return roundSignificant(gapValue(focus, comparison, spec.polarity), 10);
 }
 
 function observation(period: Period, value: number | null, note: string | undefined): BuiltObservation {
