@@ -4,7 +4,7 @@
 import t from 'tap';
 import { findUserId } from '../../server/features/accounts/queries.ts';
 import { createAction } from '../../server/features/actions/queries.ts';
-import { createDataDay } from '../../server/features/dataday/queries.ts';
+import { createDataDay, replaceAgenda } from '../../server/features/dataday/queries.ts';
 import { findIndicatorByCode } from '../../server/features/indicators/queries.ts';
 import { periodsNamedIn } from '../../server/features/indicators/marks.ts';
 import { saveVersion } from '../../server/features/stories/queries.ts';
@@ -122,6 +122,28 @@ t.test('marks on the indicator page\'s chart and in its table', async (t) => {
       marks.map((m) => [m.kind, chart.labels[m.at]]),
       'each mark at the same period',
     );
+  });
+
+  t.test('the Data Book and a data day\'s slides carry the same marks, naming no member', async (t) => {
+    const book = await app.inject({ method: 'GET', url: '/p/coventry/data-book', headers: { cookie: viewer.cookie } });
+    t.equal(book.statusCode, 200);
+    const charts = [...book.body.matchAll(/<script type="application\/json" id="([^"]+)-data">([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[2]!) as Chart & { title: string });
+    const absence = charts.find((c) => c.title === indicator.title);
+    t.ok(absence, 'the book draws the indicator');
+    t.same(
+      (absence?.marks ?? []).map((m) => [m.kind, absence!.labels[m.at]]),
+      marks.map((m) => [m.kind, chart.labels[m.at]]),
+      'each mark at the same period as on the indicator page',
+    );
+    t.notMatch(JSON.stringify(absence?.marks ?? []), /Mina Manager/, 'a baseline is agreed by the partnership, not a named member');
+    t.match(JSON.stringify(absence?.marks ?? []), /agreed by the partnership/);
+
+    const dataDay = await db.selectFrom('data_day').select('id').where('partnership_id', '=', partnership.id).executeTakeFirstOrThrow();
+    await inTransaction(db, (trx) => replaceAgenda(trx, partnership.id, dataDay.id, [{ kind: 'indicator', id: indicator.id }]));
+    const slides = await app.inject({ method: 'GET', url: `/p/coventry/data-days/${dataDay.id}/present`, headers: { cookie: viewer.cookie } });
+    t.equal(slides.statusCode, 200);
+    const slideCharts = [...slides.body.matchAll(/<script type="application\/json" id="([^"]+)-data">([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[2]!) as Chart & { title: string });
+    t.ok(slideCharts.some((c) => (c.marks ?? []).some((m) => m.kind === 'action' && m.description.includes('Attendance mentors'))), 'the curve slide marks the action');
   });
 
   t.test('a story that names no period is placed at the latest figure when it was written', async (t) => {

@@ -11,6 +11,7 @@ import { latestBaselines, type BaselineRecord } from '../analysis/queries.ts';
 import { analyse } from '../analysis/service.ts';
 import { measuredSeries, type MeasuredPoint } from '../indicators/measure.ts';
 import { listIndicators, listObservationsForPartnership, type IndicatorRecord, type ObservationRecord } from '../indicators/queries.ts';
+import { findMarksForIndicators, placeMarks } from '../indicators/marks.ts';
 import { indicatorCharts } from '../indicators/view-model.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { listOutcomes, listPriorities } from '../partnerships/queries.ts';
@@ -75,7 +76,10 @@ export async function loadFigures(db: Kysely<DB>, partnership: PartnershipSettin
   const outcomeById = new Map(outcomes.map((o) => [o.id, o]));
   const priorityById = new Map(priorities.map((p) => [p.id, p]));
   const indicators = allIndicators.filter((i) => i.priority_id !== null && priorityById.has(i.priority_id) && (!options.indicatorIds || options.indicatorIds.has(i.id)));
-  const series = await listSeriesFor(db, pid, indicators.map((i) => i.id));
+  const [series, marksOf] = await Promise.all([
+    listSeriesFor(db, pid, indicators.map((i) => i.id)),
+    findMarksForIndicators(db, pid, indicators, { names: false }),
+  ]);
 
   const years = new Set<number>();
   const byIndicator = groupBy(observations, (o) => o.indicator_id);
@@ -103,6 +107,9 @@ export async function loadFigures(db: Kysely<DB>, partnership: PartnershipSettin
     const analysis = analyse(indicator, shown, baseline, partnership.rag_rule, undefined, values.length >= 2 && latest ? { position: latest.position, values } : null);
     const ownSeries = series.filter((s) => s.indicator_id === indicator.id).map((s) => ({ role: s.role, label: s.label, note: s.note }));
     const { charts, headline, spec } = indicatorCharts(indicator, ownSeries, shown, analysis);
+    // Marks on the main chart (the last): the Data Book may be published, so baselines are "agreed by the partnership".
+    const main = charts.at(-1)?.chart;
+    if (main) main.marks = placeMarks(main, indicator.period_type as PeriodType, marksOf.get(indicator.id) ?? []).marks;
     return { indicator, outcome: { id: outcome.id, title: outcome.title }, priority: { id: priority.id, title: priority.title }, series: ownSeries, observations: shown, baseline, analysis, charts, headline, spec };
   });
 

@@ -70,14 +70,37 @@ export async function findMarks(
   partnershipId: string,
   indicator: { id: string; period_type: string; decimals: number },
 ): Promise<MarkRecord[]> {
-  const periodType = indicator.period_type as PeriodType;
-  const [actions, dataDays, story, baselines] = await Promise.all([
+  return (await findMarksForIndicators(db, partnershipId, [indicator])).get(indicator.id) ?? [];
+}
+
+export interface MarkOptions {
+  /**
+   * Name who agreed each baseline (the indicator page); false says "the partnership" (the Data Book, which may be
+   * published, names no member).
+   */
+  names?: boolean;
+}
+
+/**
+ * The marks of many indicators' charts (a data day's slides, the Data Book), still in four queries whatever their
+ * number, by indicator id.
+ */
+export async function findMarksForIndicators(
+  db: Kysely<DB>,
+  partnershipId: string,
+  indicators: readonly { id: string; period_type: string; decimals: number }[],
+  options: MarkOptions = {},
+): Promise<Map<string, MarkRecord[]>> {
+  const result = new Map<string, MarkRecord[]>(indicators.map((i) => [i.id, []]));
+  if (!indicators.length) return result;
+  const ids = indicators.map((i) => i.id);
+  const [actions, dataDays, stories, baselines] = await Promise.all([
     db
       .selectFrom('action')
       .innerJoin('action_indicator', 'action_indicator.action_id', 'action.id')
-      .select(['action.id', 'action.title', 'action.status', sql<string | null>`action.start_date::text`.as('start_date')])
+      .select(['action_indicator.indicator_id', 'action.id', 'action.title', 'action.status', sql<string | null>`action.start_date::text`.as('start_date')])
       .where('action.partnership_id', '=', partnershipId)
-      .where('action_indicator.indicator_id', '=', indicator.id)
+      .where('action_indicator.indicator_id', 'in', ids)
       .orderBy(sql`action.start_date nulls last`)
       .orderBy('action.title')
       .execute(),
@@ -87,75 +110,84 @@ export async function findMarks(
       .where('data_day.partnership_id', '=', partnershipId)
       .orderBy('data_day.held_on')
       .execute(),
-    // The current story, and the latest period with a figure when it was written (for a story whose period text
-    // names no period). A figure's last change is the nearest record of when it arrived.
+    // Each indicator's current story, and the latest period with a figure when it was written (for a story whose
+    // period text names no period). A figure's last change is the nearest record of when it arrived.
     db
       .selectFrom('story_version')
       .innerJoin('story', 'story.id', 'story_version.story_id')
-      .select(['story_version.version', 'story_version.period_text', 'story_version.summary', 'story_version.created_at'])
+      .distinctOn('story.indicator_id')
+      .select(['story.indicator_id', 'story_version.version', 'story_version.period_text', 'story_version.summary', 'story_version.created_at'])
       .select(
         sql<number | null>`(select max(o.period_position) from observation o join series s on s.id = o.series_id
           where s.indicator_id = story.indicator_id and s.role in ('local', 'focus', 'comparison') and o.value is not null
             and o.updated_at <= story_version.created_at)`.as('latest_position_then'),
       )
       .where('story_version.partnership_id', '=', partnershipId)
-      .where('story.indicator_id', '=', indicator.id)
+      .where('story.indicator_id', 'in', ids)
+      .orderBy('story.indicator_id')
       .orderBy('story_version.version', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
+      .execute(),
     db
       .selectFrom('baseline')
-      .select(['baseline.version', 'baseline.baseline_position', 'baseline.baseline_label', 'baseline.method', 'baseline.fit', 'baseline.manual_points', 'baseline.agreed_by_name', 'baseline.agreed_at'])
-      .where('baseline.indicator_id', '=', indicator.id)
+      .select(['baseline.indicator_id', 'baseline.version', 'baseline.baseline_position', 'baseline.baseline_label', 'baseline.method', 'baseline.fit', 'baseline.manual_points', 'baseline.agreed_by_name', 'baseline.agreed_at'])
+      .where('baseline.indicator_id', 'in', ids)
+      .orderBy('baseline.indicator_id')
       .orderBy('baseline.version')
       .execute(),
   ]);
+  const storyOf = new Map(stories.map((s) => [s.indicator_id, s]));
 
-  const marks: MarkRecord[] = [];
-  for (const a of actions) {
-    const at = a.start_date ? periodOf(periodType, a.start_date) : null;
-    marks.push({
-      kind: 'action',
-      from: at,
-      to: at,
-      label: shorten(`Action: ${a.title}`),
-      description: a.start_date ? `Action “${a.title}” started on ${format.date(a.start_date)}` : `Action “${a.title}” has no start date yet`,
-      date: a.start_date,
-    });
+  for (const indicator of indicators) {
+    const periodType = indicator.period_type as PeriodType;
+    const marks = result.get(indicator.id)!;
+    for (const a of actions) {
+      if (a.indicator_id !== indicator.id) continue;
+      const at = a.start_date ? periodOf(periodType, a.start_date) : null;
+      marks.push({
+        kind: 'action',
+        from: at,
+        to: at,
+        label: shorten(`Action: ${a.title}`),
+        description: a.start_date ? `Action “${a.title}” started on ${format.date(a.start_date)}` : `Action “${a.title}” has no start date yet`,
+        date: a.start_date,
+      });
+    }
+    for (const d of dataDays) {
+      const at = periodOf(periodType, d.held_on);
+      marks.push({ kind: 'dataday', from: at, to: at, label: shorten(`Data day: ${d.title}`), description: `Data day “${d.title}” held on ${format.date(d.held_on)}`, date: d.held_on });
+    }
+    const story = storyOf.get(indicator.id);
+    if (story) {
+      const named = periodsNamedIn(periodType, story.period_text);
+      const then = story.latest_position_then === null ? null : Number(story.latest_position_then);
+      const span = named ?? (then === null ? null : { from: then, to: then });
+      const covers = !span ? 'no period named and no figure yet when it was written' : named ? `covering ${span.from === span.to ? periodLabel(periodType, span.from) : `${periodLabel(periodType, span.from)} to ${periodLabel(periodType, span.to)}`}` : `written when the latest figure was for ${periodLabel(periodType, span.from)}`;
+      marks.push({
+        kind: 'story',
+        from: span?.from ?? null,
+        to: span?.to ?? null,
+        label: shorten(`Story: ${story.period_text}`),
+        description: `The story behind the curve (version ${story.version}, “${story.period_text}”), ${covers}`,
+        date: story.created_at,
+      });
+    }
+    for (const b of baselines) {
+      if (b.indicator_id !== indicator.id) continue;
+      const fit = describeBaselineFit(
+        { position: b.baseline_position, method: b.method, fit: b.fit as LinearFit | null, manualPoints: (b.manual_points as ManualPoint[] | null) ?? null },
+        (p) => periodLabel(periodType, p),
+      );
+      marks.push({
+        kind: 'baseline',
+        from: b.baseline_position,
+        to: b.baseline_position,
+        label: `Baseline v${b.version}`,
+        description: `Baseline version ${b.version} agreed by ${options.names === false ? 'the partnership' : b.agreed_by_name}, baseline period ${b.baseline_label}: ${fit.text}`,
+        date: b.agreed_at,
+      });
+    }
   }
-  for (const d of dataDays) {
-    const at = periodOf(periodType, d.held_on);
-    marks.push({ kind: 'dataday', from: at, to: at, label: shorten(`Data day: ${d.title}`), description: `Data day “${d.title}” held on ${format.date(d.held_on)}`, date: d.held_on });
-  }
-  if (story) {
-    const named = periodsNamedIn(periodType, story.period_text);
-    const then = story.latest_position_then === null ? null : Number(story.latest_position_then);
-    const span = named ?? (then === null ? null : { from: then, to: then });
-    const covers = !span ? 'no period named and no figure yet when it was written' : named ? `covering ${span.from === span.to ? periodLabel(periodType, span.from) : `${periodLabel(periodType, span.from)} to ${periodLabel(periodType, span.to)}`}` : `written when the latest figure was for ${periodLabel(periodType, span.from)}`;
-    marks.push({
-      kind: 'story',
-      from: span?.from ?? null,
-      to: span?.to ?? null,
-      label: shorten(`Story: ${story.period_text}`),
-      description: `The story behind the curve (version ${story.version}, “${story.period_text}”), ${covers}`,
-      date: story.created_at,
-    });
-  }
-  for (const b of baselines) {
-    const fit = describeBaselineFit(
-      { position: b.baseline_position, method: b.method, fit: b.fit as LinearFit | null, manualPoints: (b.manual_points as ManualPoint[] | null) ?? null },
-      (p) => periodLabel(periodType, p),
-    );
-    marks.push({
-      kind: 'baseline',
-      from: b.baseline_position,
-      to: b.baseline_position,
-      label: `Baseline v${b.version}`,
-      description: `Baseline version ${b.version} agreed by ${b.agreed_by_name}, baseline period ${b.baseline_label}: ${fit.text}`,
-      date: b.agreed_at,
-    });
-  }
-  return marks;
+  return result;
 }
 
 /**
