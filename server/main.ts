@@ -4,7 +4,8 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DataDirLockedError } from './db/data-dir-lock.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { loadDemoIfEmpty, demoStartMessage } from '../seeds/demo-loader.ts';
+import { DEMO_ACCOUNTS, loadDemoIfEmpty, demoStartMessage } from '../seeds/demo-loader.ts';
+import { isFreshDataDir, readDemoImage } from '../seeds/demo-image.ts';
 
 let config: Config;
 try {
@@ -14,7 +15,13 @@ try {
   process.exit(2);
 }
 
-const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.dataDir }).catch(
+// A first start of the embedded database with the demo unpacks the prepared image, when there is one made by this code.
+const demoImage = !config.DATABASE_URL && config.demo && isFreshDataDir(config.dataDir) ? readDemoImage() : null;
+const database = await openDatabase({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: config.DATABASE_URL ? undefined : config.dataDir,
+  ...(demoImage ? { loadDataDir: demoImage } : {}),
+}).catch(
   (error: unknown) => {
     // Another process has the embedded folder: its message already says which and what to do.
     console.error(error instanceof DataDirLockedError ? error.message : `Cannot open the database: ${error instanceof Error ? error.message : String(error)}`);
@@ -25,7 +32,8 @@ const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir:
 try {
   await migrateToLatest(database.db);
   if (config.demo) {
-    const demo = await loadDemoIfEmpty(database.db);
+    // Unpacked from the image: loaded just now, as far as anyone starting it is concerned.
+    const demo = demoImage ? { loaded: true, accounts: DEMO_ACCOUNTS } : await loadDemoIfEmpty(database.db);
     for (const line of demoStartMessage(demo)) console.log(line);
   }
 } catch (error) {
