@@ -1,3 +1,4 @@
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,7 @@ import inputGuard from './plugins/input-guard.ts';
 import computedCache from './plugins/computed-cache.ts';
 import extensions from './plugins/extensions.ts';
 import views from './plugins/views.ts';
+import notices from './plugins/notices.ts';
 import healthRoutes from './features/health/routes.ts';
 import authRoutes from './features/auth/routes.ts';
 import accountRoutes from './features/accounts/routes.ts';
@@ -50,6 +52,7 @@ import dataBookRoutes from './features/dataday/book-routes.ts';
 import publishingRoutes from './features/publishing/routes.ts';
 import targetRoutes from './features/targets/routes.ts';
 import historyRoutes from './features/history/routes.ts';
+import accessibilityRoutes from './features/accessibility/routes.ts';
 
 export interface RouteEntry {
   method: string;
@@ -120,6 +123,14 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   }
 
   await app.register(errors);
+  // Pages and scripts are text and shrink to a fifth or less over a council network: brotli (at a quality quick enough
+  // to do per request) or gzip, whichever the browser offers. Under 1 KB is not worth it; images and archives are
+  // already compressed, and a Server-Sent Events stream must not wait in a compressor's buffer, so neither is touched.
+  await app.register(compress, {
+    encodings: ['br', 'gzip'],
+    threshold: 1024,
+    customTypes: /^text\/(?!event-stream)|^application\/(?:javascript|json|xml|[\w.-]+\+(?:json|xml))(?:;|$)|^image\/svg\+xml/,
+  });
   await app.register(db, { database });
   await app.register(computedCache);
   await app.register(securityHeaders, {
@@ -149,6 +160,7 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   await app.register(inputGuard);
   await app.register(auth, { secureCookies: config.trustProxy !== false, idleMinutes: config.SESSION_IDLE_MINUTES });
   await app.register(views);
+  await app.register(notices);
   await app.register(extensions);
   await app.register(assets);
 
@@ -188,5 +200,6 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   await app.register(openApiRoutes);
   await app.register(targetRoutes);
   await app.register(historyRoutes);
+  await app.register(accessibilityRoutes, { config });
   return app;
 }

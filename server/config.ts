@@ -42,6 +42,11 @@ export const configSchema = z.object({
   SIGN_IN_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
   /** The first wait once SIGN_IN_LIMIT is reached; it doubles with each attempt after (at most a day). */
   SIGN_IN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /**
+   * Who to tell about an accessibility problem, as the accessibility statement names them: an email address (shown as
+   * a link) or words ("the data team, 024 7683 1234").
+   */
+  ACCESSIBILITY_CONTACT: z.string().trim().min(1).max(200).default('the partnership’s administrator'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; demo: boolean; trustProxy: ProxyTrust };

@@ -74,16 +74,18 @@ export const unitName: Record<Unit, string> = {
   ratio: 'Ratio',
 };
 
+/** A day, always as "7 December 2026" (YYYY-MM-DD dates are days, not instants). Periods keep their own labels. */
 export function date(d: Date | string | null | undefined): string {
   if (!d) return '';
   const when = typeof d === 'string' ? new Date(d) : d;
   return when.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
 }
 
+/** A moment, always as "7 December 2026 at 14:05", in England's time. */
 export function dateTime(d: Date | string | null | undefined): string {
   if (!d) return '';
   const when = typeof d === 'string' ? new Date(d) : d;
-  return when.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/London' });
+  return when.toLocaleString('en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/London' });
 }
 
 /** Safe JSON for a `<script type="application/json">` block: nothing in it can close the element. */

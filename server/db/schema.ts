@@ -139,6 +139,8 @@ export interface UserSessionTable {
   last_seen_at: CreatedAt;
   user_agent: ColumnType<string | null, string | null | undefined, string | null>;
   address: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the last change did, shown once on the next page (server/plugins/notices.ts). */
+  notice: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface SetPasswordLinkTable {
   token_hash: string;

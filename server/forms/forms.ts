@@ -2,6 +2,9 @@
 // day, deleting a figure): reading a posted form with zod into values or field errors, dates, and route params.
 import { z } from 'zod';
 import { notFound } from '../http-errors.ts';
+import { checkDateParts, dateInput, DATE_PARTS, gatherDateInputs, splitDate } from './date-input.ts';
+
+export { dateInput } from './date-input.ts';
 
 /** One message for one field; `field` is the input's id, so the error summary links to it. */
 export interface FieldError {
@@ -13,20 +16,22 @@ export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldEr
 
 /**
  * Parses a posted form. Errors come back in the order of the schema's fields (the order they are on the page), one
- * per field; `ids` maps a field name to its input's id where they differ.
+ * per field; `ids` maps a field name to its input's id where they differ. A date input's three fields (`name-day`,
+ * `name-month`, `name-year`) reach the schema as one value under `name`, and its error links to the part at fault.
  */
 export function parseForm<T extends z.ZodObject>(schema: T, body: unknown, ids: Record<string, string> = {}): FormResult<z.infer<T>> {
-  const parsed = schema.safeParse(body ?? {});
-  if (parsed.success) return { ok: true, data: parsed.data };
   const order = Object.keys(schema.shape);
-  const byField = new Map<string, string>();
+  const parsed = schema.safeParse(gatherDateInputs(body ?? {}, order));
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const byField = new Map<string, { text: string; part: string | null }>();
   for (const issue of parsed.error.issues) {
     const name = String(issue.path[0] ?? order[0]);
-    if (!byField.has(name)) byField.set(name, issue.message);
+    const part = (DATE_PARTS as readonly unknown[]).includes(issue.path[1]) ? String(issue.path[1]) : null;
+    if (!byField.has(name)) byField.set(name, { text: issue.message, part });
   }
   const errors = [...byField]
     .sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))
-    .map(([name, text]) => ({ field: ids[name] ?? name, text }));
+    .map(([name, { text, part }]) => ({ field: part ? `${ids[name] ?? name}-${part}` : (ids[name] ?? name), text }));
   return { ok: false, errors };
 }
 
@@ -76,32 +81,16 @@ export const choice = <const T extends readonly [string, ...string[]]>(values: T
   z.preprocess((v) => (typeof v === 'string' ? v : ''), z.enum(values, { error: message }));
 
 /**
- * A date as the date input posts it (YYYY-MM-DD), or as people type it (31/3/2026). Returns ISO YYYY-MM-DD or null
- * when empty; a date that does not exist (30 February) is an error.
+ * A date typed in one box (YYYY-MM-DD or 31/3/2026), checked by the date input's rules (server/forms/date-input.ts).
+ * ISO YYYY-MM-DD, or null when empty. Forms use the three-field `dateInput`; this is for single values.
  */
 export function parseDate(input: string): { ok: true; date: string | null } | { ok: false } {
-  const value = input.trim();
-  if (!value) return { ok: true, date: null };
-  let y: number, m: number, d: number;
-  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value);
-  const uk = /^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$/.exec(value);
-  if (iso) [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
-  else if (uk) [d, m, y] = [Number(uk[1]), Number(uk[2]), Number(uk[3])];
-  else return { ok: false };
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (y < 1900 || y > 2200 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return { ok: false };
-  return { ok: true, date: date.toISOString().slice(0, 10) };
+  const check = checkDateParts(splitDate(input), { label: 'The date' });
+  return check.ok ? check : { ok: false };
 }
 
-export const dateField = (label: string) =>
-  z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string()).transform((value, ctx) => {
-    const parsed = parseDate(value);
-    if (!parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: `${label} must be a real date, like 31/3/2026` });
-      return z.NEVER;
-    }
-    return parsed.date;
-  });
+/** An optional date input (see `dateInput`), named by `label` in its messages. */
+export const dateField = (label: string) => dateInput({ label });
 
 /** Today's date in England, YYYY-MM-DD: "overdue" means past the due date where the partnership is. */
 export function todayInEngland(now = new Date()): string {

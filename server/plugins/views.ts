@@ -6,6 +6,7 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import * as format from '../format.ts';
+import { assetUrl } from './assets.ts';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -32,7 +33,7 @@ export const viewsFolder = fileURLToPath(new URL('../../views/', import.meta.url
 export default fp(
   async function views(app: FastifyInstance) {
     const eta = new Eta({ views: viewsFolder, cache: true, autoEscape: true, autoTrim: false });
-    await app.register(view, { engine: { eta }, root: viewsFolder, viewExt: 'eta', production: true });
+    await app.register(view, { engine: { eta }, root: viewsFolder, viewExt: 'eta', production: true, defaultContext: { asset: assetUrl } });
 
     app.decorateReply('viewWithFragments', async function (this: FastifyReply, page: string, data: Record<string, unknown>, fragments: Record<string, Buffer>) {
       const html: string = await this.viewAsync(page, { ...data, fragment: (name: string) => `${FRAGMENT_MARK}${name}-->` });

@@ -8,6 +8,7 @@ import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { buildTestApp } from '../helpers/app.ts';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { fillDate } from '../helpers/date-input.ts';
 
 const unavailable = browserUnavailable();
 const SCREENSHOTS = path.join(import.meta.dirname, '..', '..', 'test-output', 'screenshots');
@@ -239,7 +240,7 @@ t.test('charts tell the truth at 320, 1280 and 1920 pixels', { skip: unavailable
   // key under it draws the same line samples.
   await page.goto(`${address}/p/coventry/data-days/new`);
   await page.fill('#title', 'Chart check');
-  await page.fill('#held_on', '2025-11-20');
+  await fillDate(page, 'held_on', '2025-11-20');
   await page.click('main button:text-is("Plan the data day")');
   await page.waitForURL(/\/data-days\/[0-9a-f-]{36}$/);
   const present = `${page.url()}/present`;

@@ -13,7 +13,7 @@ async function signInAs(browser: BrowserContext, address: string, email: string,
   await page.fill('#email', email);
   await page.fill('#password', password);
   await page.click('button[type=submit]');
-  await page.waitForURL(`${address}/`);
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
   return page;
 }
 

@@ -11,6 +11,7 @@ import { saveVersion } from '../../server/features/stories/queries.ts';
 import { createWhatWorks } from '../../server/features/what-works/queries.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { fillDate } from '../helpers/date-input.ts';
 
 const unavailable = browserUnavailable();
 /** Where the slide screenshots go, to be looked at (CI can keep them as artefacts). */
@@ -69,7 +70,7 @@ t.test('presenting a data day with the keyboard, and capturing the room', { skip
   await page.click('nav a:text-is("Data day")');
   await page.click('a:text-is("Plan a data day")');
   await page.fill('#title', 'Turning the Curve — Data Day 2025');
-  await page.fill('#held_on', '2025-11-20');
+  await fillDate(page, 'held_on', '2025-11-20');
   await page.click('main button:text-is("Plan the data day")');
   await page.waitForURL(/\/data-days\/[0-9a-f-]{36}$/);
   const dataDayUrl = page.url();
@@ -208,7 +209,7 @@ t.test('presenting a data day with the keyboard, and capturing the room', { skip
   await page.waitForURL(/\/action$/);
   t.equal(await page.inputValue('#title'), 'Walking buses from the estates');
   await page.selectOption('#lead_partner', { label: 'Coventry Schools Partnership' });
-  await page.fill('#due_date', '2026-07-31');
+  await fillDate(page, 'due_date', '2026-07-31');
   await page.click('main button:text-is("Add the action")');
   await page.waitForURL(/\/notes#note-/);
   t.match(await page.textContent('[data-testid=note-counts]'), /2 notes: 1 to review; 1 turned into an action/);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.ts';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { fillDate } from '../helpers/date-input.ts';
 
 const unavailable = browserUnavailable();
 // Due dates a few years ahead, so the actions are on time whenever the test runs.
@@ -61,8 +62,8 @@ t.test('a manager tells the story behind a curve, plans actions and prints the o
     await page.fill('#title', action.title);
     if (action.partner) await page.selectOption('#lead_partner', { label: action.partner });
     await page.selectOption('#owner', { label: 'Olu Officer (officer)' });
-    if (action.start) await page.fill('#start_date', action.start);
-    await page.fill('#due_date', action.due);
+    if (action.start) await fillDate(page, 'start_date', action.start);
+    await fillDate(page, 'due_date', action.due);
     await page.check(`input[name=status][value=${action.status}]`);
     t.ok(await page.isChecked('input[name=indicators]:checked'), 'the indicator is already ticked');
     await page.click('button:text-is("Add the action")');

@@ -48,8 +48,8 @@ t.test('the one-page turn-the-curve report', async (t) => {
   t.test("an indicator's report: chart, story, partners, what works, actions and data development, in that order", async (t) => {
     const res = await page(`${base}/report`);
     t.equal(res.statusCode, 200);
-    t.match(res.body, /<link rel="stylesheet" href="\/public\/css\/report-print.css">/);
-    t.match(res.body, /<script src="\/public\/js\/report.js" defer><\/script>/);
+    t.match(res.body, /<link rel="stylesheet" href="\/public\/css\/report-print.css(?:\?v=[0-9a-f]+)?">/);
+    t.match(res.body, /<script src="\/public\/js\/report.js(?:\?v=[0-9a-f]+)?" defer><\/script>/);
     t.notMatch(res.body, /<script>(?!<\/script>)/, 'no inline script');
     const all = text(res.body);
     const body = all.slice(all.indexOf('Turn-the-curve report ·'));

@@ -192,7 +192,7 @@ t.test('the self-assessment without I/O', async (t) => {
   const today = '2025-06-30';
   t.same(parseDateFields('30', '6', '2025', today), { date: '2025-06-30' });
   t.same(parseDateFields('1', '7', '2025', today), { error: 'The date of the assessment must be today or in the past' });
-  t.same(parseDateFields('29', '2', '2023', today), { error: 'The date of the assessment must be a real date, like 27 3 2025' });
+  t.same(parseDateFields('29', '2', '2023', today), { error: 'The date of the assessment must be a real date' });
   t.same(parseDateFields('', '2', '2023', today), { error: 'The date of the assessment must include a day' });
   t.same(parseDateFields('', '', '', today), { error: 'Enter the date of the assessment' });
   t.match(londonToday(new Date('2025-06-30T23:30:00Z')), '2025-07-01', 'the date in England, in summer time');

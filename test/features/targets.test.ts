@@ -63,7 +63,7 @@ t.test('setting targets on the indicator’s page', async (t) => {
   t.test('targets per period: saved through the write path, audited, in the API and on the chart', async (t) => {
     const res = await post(targetsUrl, { step: 'periods', [`value-${year}`]: '4.5', [`version-${year}`]: '', [`value-${year + 1}`]: '4.2', [`version-${year + 1}`]: '', [`value-${year + 2}`]: '' });
     t.equal(res.statusCode, 303);
-    t.equal(res.headers.location, `${targetsUrl}?saved=2`);
+    t.equal(res.headers.location, targetsUrl, 'the address carries no message');
     t.match(text((await page(res.headers.location as string)).body), /2 targets saved/);
     const saved = await api();
     t.same([saved.get(String(year))?.value, saved.get(String(year + 1))?.value, saved.has(String(year + 2))], [4.5, 4.2, false], 'a blank box saves nothing');
@@ -78,7 +78,7 @@ t.test('setting targets on the indicator’s page', async (t) => {
     t.match(indicatorPage.body, /"role":"target"/, 'the chart draws the target series');
 
     const unchanged = await post(targetsUrl, { step: 'periods', [`value-${year}`]: '4.5', [`version-${year}`]: '1', [`value-${year + 1}`]: '4.2', [`version-${year + 1}`]: '1' });
-    t.equal(unchanged.headers.location, `${targetsUrl}?saved=0`, 'saving the same targets changes nothing');
+    t.match(text((await page(unchanged.headers.location as string)).body), /Nothing had changed: no target was saved/, 'saving the same targets changes nothing');
     t.equal((await targetAudit()).length, 2);
   });
 
@@ -117,7 +117,7 @@ t.test('setting targets on the indicator’s page', async (t) => {
     const { _csrf: _, ...fields } = hidden;
     const saved = await post(targetsUrl, fields);
     t.equal(saved.statusCode, 303);
-    t.equal(saved.headers.location, `${targetsUrl}?saved=5`);
+    t.match(text((await page(saved.headers.location as string)).body), /5 targets saved/);
     const targets = await api();
     t.same([year, year + 1, year + 2, year + 3, year + 4].map((y) => targets.get(String(y))?.value), [10, 12.5, 15, 17.5, 20]);
     t.equal(targets.get(String(year))?.version, 2, 'an existing target is a new version of it');

@@ -201,9 +201,10 @@ t.test('an officer deletes a figure with a reason; it is audited and a manager c
   const audit = await db.selectFrom('observation_audit').selectAll().where('series_id', '=', target.series_id).where('period_key', '=', target.period_key).orderBy('seq', 'desc').executeTakeFirstOrThrow();
   t.match(audit, { result: 'deleted', via: 'form', reason: 'Entered for the wrong year', new: null, old: { value: target.value }, version_before: target.version });
 
+  const told = await app.inject({ method: 'GET', url: done.headers.location as string, headers: { cookie: officer.cookie } });
+  t.match(told.body, /The figure has been deleted/, 'the officer who deleted it is told');
   const history = await app.inject({ method: 'GET', url: done.headers.location as string, headers: { cookie: manager.cookie } });
   t.equal(history.statusCode, 200);
-  t.match(history.body, /The figure has been deleted/);
   t.match(history.body, /Reason: Entered for the wrong year/);
   t.match(history.body, /deleted on the data entry form/);
   const restore = new RegExp(`action="(/p/coventry/indicators/${target.code}/history/${audit.id}/restore)"[\\s\\S]*?name="version" value="([^"]*)"`).exec(history.body);

@@ -49,7 +49,7 @@ const actionForm = z
   })
   .superRefine((form, ctx) => {
     if (form.start_date && form.due_date && form.due_date < form.start_date) {
-      ctx.addIssue({ code: 'custom', path: ['due_date'], message: 'The due date must be the same as or after the start date' });
+      ctx.addIssue({ code: 'custom', path: ['due_date', 'day'], message: 'The due date must be the same as or after the start date' });
     }
   });
 
@@ -250,6 +250,7 @@ export default async function actionRoutes(app: FastifyInstance) {
     const id = await app.db.transaction().execute((trx) =>
       createAction(trx, caller.partnershipId, caller.userId, toValues(form), { indicatorIds: form.indicators, priorityIds: form.priorities }),
     );
+    reply.notice(`Action added: ${form.title}`);
     return reply.redirect(returnTo ? `${returnTo}#actions` : `/p/${caller.partnership.slug}/actions/${id}`, 303);
   });
 
@@ -330,6 +331,7 @@ export default async function actionRoutes(app: FastifyInstance) {
         conflict: true,
       });
     }
+    reply.notice('Action saved');
     return reply.redirect(`/p/${caller.partnership.slug}/actions/${action.id}`, 303);
   });
 
@@ -404,6 +406,7 @@ export default async function actionRoutes(app: FastifyInstance) {
     }
     if (!parsed.ok || errors.length) return renderAction(reply, caller, action, { values: formValues(request.body), errors });
     await app.db.transaction().execute((trx) => addUpdate(trx, caller.partnershipId, action.id, caller.userId, parsed.data.body, parsed.data.status));
+    reply.notice(parsed.data.status === action.status ? 'Progress update posted' : `Progress update posted; the action is now ${actionStatusLabel[parsed.data.status].toLowerCase()}`);
     return reply.redirect(`/p/${caller.partnership.slug}/actions/${action.id}#progress`, 303);
   });
 }

@@ -202,6 +202,7 @@ export default async function analysisRoutes(app: FastifyInstance) {
       { id: request.caller!.user.id, name: request.caller!.user.name },
     );
     if (!result.ok) return renderBaselineForm(request, reply, indicator, values, result.problems);
+    reply.notice(`Baseline version ${result.baseline.version} agreed`);
     return reply.redirect(`/p/${request.access!.partnership.slug}/indicators/${encodeURIComponent(indicator.code)}`, 303);
   });
 

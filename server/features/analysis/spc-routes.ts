@@ -117,6 +117,7 @@ export default async function spcRoutes(app: FastifyInstance) {
       // again is a knowing replacement.
       return renderForm(request, reply, indicator, { ...values, basedOn: String(result.current.version) }, [conflictError(result.current)], { status: 409, theirs: result.current });
     }
+    reply.notice(`SPC settings version ${result.record.version} agreed`);
     return reply.redirect(`${pathOf(request, indicator)}#spc-title`, 303);
   });
 
@@ -192,6 +193,7 @@ export default async function spcRoutes(app: FastifyInstance) {
         409,
       );
     }
+    reply.notice(`SPC settings version ${old.version} restored as version ${result.record.version}`);
     return reply.redirect(`${pathOf(request, indicator)}#spc-title`, 303);
   });
 

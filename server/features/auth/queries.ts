@@ -272,3 +272,17 @@ export async function getOrCreateSecret(db: Kysely<DB>, key: string): Promise<st
   const row = await db.selectFrom('app_setting').select('value').where('key', '=', key).executeTakeFirstOrThrow();
   return row.value;
 }
+
+/** Keeps what a change did with the session, to be said once on the next page (server/plugins/notices.ts). */
+export async function keepNotice(db: Kysely<DB>, sessionToken: string, notice: string): Promise<void> {
+  await db.updateTable('user_session').set({ notice }).where('id_hash', '=', sha256(sessionToken)).execute();
+}
+
+/** The session's notice, if any, cleared in the same statement: read once, so a reload does not say it again. */
+export async function takeNotice(db: Kysely<DB>, sessionToken: string): Promise<string | null> {
+  const row = await sql<{ notice: string }>`
+    with kept as (select id_hash, notice from user_session where id_hash = ${sha256(sessionToken)} and notice is not null for update)
+    update user_session set notice = null from kept where user_session.id_hash = kept.id_hash
+    returning kept.notice`.execute(db);
+  return row.rows[0]?.notice ?? null;
+}

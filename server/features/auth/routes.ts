@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import { SESSION_COOKIE, sessionOrigin } from '../../plugins/auth.ts';
 import { verifyPassword } from './passwords.ts';
-import { createSession, deleteSession, findUserByEmail, recordSecurityEvent } from './queries.ts';
+import { createSession, deleteSession, findUserByEmail, listMemberships, recordSecurityEvent } from './queries.ts';
 import { admitSignIn, signInRules, waitText } from './throttle.ts';
 
 const signInForm = z.object({
@@ -58,6 +58,18 @@ const carriedNext = (next: string | undefined) => {
   return safe === '/' ? undefined : safe;
 };
 
+/**
+ * Where a person lands after signing in: where they were going; with nowhere in particular, the home page of their
+ * partnership when they belong to exactly one (a list of one is a needless step). A site administrator keeps the
+ * list, which leads to site administration.
+ */
+export async function landingAfterSignIn(app: FastifyInstance, user: { id: string; isSiteAdmin: boolean }, next: string | undefined): Promise<string> {
+  const safe = safeNext(next);
+  if (safe !== '/' || user.isSiteAdmin) return safe;
+  const memberships = await listMemberships(app.db, user.id);
+  return memberships.length === 1 ? `/p/${encodeURIComponent(memberships[0]!.slug)}` : '/';
+}
+
 const GENERIC_FAILURE = 'The email address or password is not right';
 
 export default async function authRoutes(app: FastifyInstance, { config }: { config: Config }) {
@@ -71,7 +83,7 @@ export default async function authRoutes(app: FastifyInstance, { config }: { con
 
   app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
     const query = z.object({ next: z.string().max(2000).optional(), password: z.string().optional() }).parse(request.query);
-    if (request.caller) return reply.redirect(safeNext(query.next), 303);
+    if (request.caller) return reply.redirect(await landingAfterSignIn(app, request.caller.user, query.next), 303);
     reply.locals = { ...reply.locals, passwordSet: query.password === 'set' };
     return renderSignIn(reply, { email: '', next: carriedNext(query.next) });
   });
@@ -98,7 +110,7 @@ export default async function authRoutes(app: FastifyInstance, { config }: { con
     const token = await createSession(app.db, user.id, config.SESSION_HOURS, sessionOrigin(request));
     await recordSecurityEvent(app.db, { kind: 'sign_in', userId: user.id, address: request.ip });
     reply.setCookie(SESSION_COOKIE, token, { ...app.sessionCookieOptions, maxAge: config.SESSION_HOURS * 3600 });
-    return reply.redirect(safeNext(form.next), 303);
+    return reply.redirect(await landingAfterSignIn(app, { id: user.id, isSiteAdmin: user.is_site_admin }, form.next), 303);
   });
 
   app.post('/sign-out', { config: { access: 'signed_in' } }, async (request, reply) => {

@@ -6,7 +6,8 @@ import * as format from '../../format.ts';
 import { notFound } from '../../http-errors.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import { deleteWithAuditEntry } from '../conversation/queries.ts';
-import { choice, dateField, formValues, parseForm, parseParams, requiredText, slugParams, todayInEngland, type FieldError } from '../../forms/forms.ts';
+import { readDateInput } from '../../forms/date-input.ts';
+import { choice, dateInput, formValues, parseForm, parseParams, requiredText, slugParams, todayInEngland, type FieldError } from '../../forms/forms.ts';
 import { findPartnership } from '../partnerships/queries.ts';
 import { agendaFromForm, keyOf, labelFor, loadStructure, slidesFor, startingAgenda, type Structure } from './agenda.ts';
 import { loadFigures } from './figures.ts';
@@ -25,7 +26,7 @@ const START_OPTIONS = [
 
 const dataDayForm = z.object({
   title: requiredText(200, 'Enter a title for the data day', 'The title must be 200 characters or fewer'),
-  held_on: dateField('The date of the data day').refine((d) => d !== null, 'Enter the date of the data day'),
+  held_on: dateInput({ label: 'The date of the data day', missing: 'Enter the date the data day is held' }),
 });
 
 const newDataDayForm = dataDayForm.extend({
@@ -36,11 +37,6 @@ const agendaForm = z.object({
   order: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(100)).max(2000)),
   include: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().max(100)).max(2000)),
   move: z.string().max(110).optional(),
-});
-
-const sinceQuery = z.object({
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined),
 });
 
 /** The data day named in the URL, in the caller's partnership; anything else is a 404. */
@@ -103,6 +99,7 @@ export default async function dataDayRoutes(app: FastifyInstance) {
     const id = await app.db.transaction().execute((trx) =>
       createDataDay(trx, caller.partnershipId, caller.userId, { title: parsed.data.title, held_on: parsed.data.held_on! }, agenda),
     );
+    reply.notice(agenda.length ? `Data day created: ${parsed.data.title}, with ${agenda.length === 1 ? '1 item' : `${agenda.length} items`} on its agenda` : `Data day created: ${parsed.data.title}`);
     return reply.redirect(parsed.data.start === 'empty' ? `${dataDayHref(caller, id)}/agenda` : dataDayHref(caller, id), 303);
   });
 
@@ -162,6 +159,7 @@ export default async function dataDayRoutes(app: FastifyInstance) {
     const parsed = parseForm(dataDayForm, request.body);
     if (!parsed.ok) return renderDetails(reply, caller, dataDay, formValues(request.body), parsed.errors);
     await updateDataDay(app.db, caller.partnershipId, dataDay.id, { title: parsed.data.title, held_on: parsed.data.held_on! });
+    reply.notice(`Data day saved: ${parsed.data.title}`);
     return reply.redirect(dataDayHref(caller, dataDay.id), 303);
   });
 
@@ -282,10 +280,14 @@ export default async function dataDayRoutes(app: FastifyInstance) {
 
   app.get('/p/:slug/since', { config: { access: 'viewer' } }, async (request, reply) => {
     const caller = callerIn(request);
-    const query = sinceQuery.parse(request.query ?? {});
+    const query = (request.query ?? {}) as Record<string, unknown>;
     const today = todayInEngland();
-    const to = query.to && validDate(query.to) ? query.to : today;
-    let from = query.from && validDate(query.from) ? query.from : null;
+    // Dates come from the date inputs (from-day, from-month, from-year) or as one YYYY-MM-DD (links to this page).
+    const fromInput = readDateInput(query, 'from', { label: 'The ‘from’ date', notFuture: true, today });
+    const toInput = readDateInput(query, 'to', { label: 'The ‘to’ date', notFuture: true, today });
+    const errors = [fromInput.error, toInput.error].filter((e) => e !== null);
+    const to = toInput.date ?? today;
+    let from = fromInput.date;
     if (!from) {
       // The last data day before the end date; failing that, a year before it.
       const dayBefore = new Date(`${to}T12:00:00Z`);
@@ -296,10 +298,12 @@ export default async function dataDayRoutes(app: FastifyInstance) {
     const [start, end] = from <= to ? [from, to] : [to, from];
     const partnership = await findPartnership(app.db, caller.partnershipId);
     const [comparison, dataDays] = await Promise.all([compareSince(app.db, partnership, start, end), listDataDays(app.db, caller.partnershipId)]);
-    return reply.view('dataday/since', {
+    return reply.code(errors.length ? 400 : 200).view('dataday/since', {
       pageTitle: 'Since the last data day',
       partnership: caller.partnership,
       comparison,
+      errors,
+      values: errors.length ? formValues(query) : { from: comparison.from, to: comparison.to },
       dataDays: dataDays.map((d) => ({ title: d.title, held_on: d.held_on, dateText: format.date(d.held_on) })),
       today,
     });
@@ -309,11 +313,6 @@ export default async function dataDayRoutes(app: FastifyInstance) {
 /** The caller as the registered sections expect it. */
 export function sectionCaller(request: FastifyRequest, caller: Caller) {
   return { request, partnership: caller.partnership, role: caller.role };
-}
-
-function validDate(date: string): boolean {
-  const d = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date && date >= '1900-01-01' && date <= '2200-12-31';
 }
 
 /** The agenda's items with their titles, in order; an item whose subject has since been deleted is left out. */

@@ -4,7 +4,7 @@
 // refused attempts, which viewers, who see figures as published, are not shown anywhere else either.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseDate } from '../../forms/forms.ts';
+import { readDateInput } from '../../forms/date-input.ts';
 import { CSV_HEADER, csvCell, csvLine, describeHistory, KIND_LABELS } from './describe.ts';
 import { HISTORY_KINDS, listHistory, listPeople, type HistoryCursor, type HistoryFilter, type HistoryKind } from './queries.ts';
 
@@ -41,20 +41,21 @@ function readCursor(text: unknown): HistoryCursor | null {
 /** The filter form's values → a filter, or the problems to show in the error summary. */
 function readFilter(query: Query, people: { id: string; name: string }[]) {
   const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string).trim() : query[name] === undefined ? '' : null);
-  const values = { kind: text('kind') ?? '', person: text('person') ?? '', from: text('from') ?? '', to: text('to') ?? '' };
+  const values: Record<string, string> = { kind: text('kind') ?? '', person: text('person') ?? '' };
   const errors: FieldError[] = [];
   const kind = text('kind');
   if (kind === null || (kind && !(HISTORY_KINDS as readonly string[]).includes(kind))) errors.push({ field: 'kind', text: 'Choose a kind of change from the list' });
   const person = text('person');
   if (person === null || (person && !people.some((p) => p.id === person))) errors.push({ field: 'person', text: 'Choose a person from the list' });
   const dates: Record<'from' | 'to', string | null> = { from: null, to: null };
+  // The date inputs post from-day, from-month, from-year; one YYYY-MM-DD or 31/3/2026 `from` (a link) is read too.
   for (const [field, label] of [['from', 'The ‘from’ date'], ['to', 'The ‘to’ date']] as const) {
-    const raw = text(field);
-    const parsed = raw === null ? ({ ok: false } as const) : parseDate(raw);
-    if (!parsed.ok) errors.push({ field, text: `${label} must be a real date, like 31/3/2026` });
-    else dates[field] = parsed.date;
+    const input = readDateInput(query, field, { label });
+    for (const [part, typed] of Object.entries(input.parts)) if (typeof typed === 'string') values[`${field}-${part}`] = typed;
+    if (input.error) errors.push(input.error);
+    else dates[field] = input.date;
   }
-  if (dates.from && dates.to && dates.to < dates.from) errors.push({ field: 'to', text: 'The ‘to’ date must be the same as or after the ‘from’ date' });
+  if (dates.from && dates.to && dates.to < dates.from) errors.push({ field: 'to-day', text: 'The ‘to’ date must be the same as or after the ‘from’ date' });
   const filter: HistoryFilter = {
     kinds: kind ? [kind as HistoryKind] : HISTORY_KINDS,
     userId: person || null,

@@ -315,6 +315,7 @@ export default async function importRoutes(app: FastifyInstance) {
       await saveMapping(app.db, partnership.id, saveAs || `${mapping.indicatorColumn} → ${mapping.indicatorCode}`, keep as unknown as Record<string, unknown>, request.caller!.user.id);
     }
     await updateImport(app.db, partnership.id, record.id, { summary: { ...fresh.counts, created: outcome.created, updated: outcome.updated, indicators: outcome.indicators } });
+    reply.notice(`Import applied: ${outcome.created === 1 ? '1 figure' : `${outcome.created} figures`} added, ${outcome.updated} changed`);
     return reply.redirect(`/p/${partnership.slug}/imports/${record.id}`, 303);
   });
 

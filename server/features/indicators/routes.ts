@@ -165,7 +165,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       (await indicatorCodeTaken(trx, caller.partnershipId, input.code)) ? null : createIndicator(trx, caller.partnershipId, { ...input, sourceText: input.source }, actorOf(caller)),
     );
     if (!created) return renderForm(reply, caller, { values, errors: [{ field: 'code', text: `The code ${input.code} is already used by another indicator in this partnership: choose another` }], status: 400 });
-    return reply.redirect(indicatorHref(caller, created.code), 303);
+    return reply.notice(`Indicator added: ${input.title} (${created.code})`).redirect(indicatorHref(caller, created.code), 303);
   });
 
   // ---- changing ----
@@ -189,7 +189,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
     const parsed = indicatorPatch.safeParse({ ...fields, version });
     if (!parsed.success) return renderForm(reply, caller, { indicator, values, locked, errors: formErrors(parsed.error), status: 400 });
     const result = await inPartnershipTransaction(app.db, caller.partnershipId, (trx) => updateIndicator(trx, caller.partnershipId, indicator.code, parsed.data, actorOf(caller)));
-    if (result.ok) return reply.redirect(indicatorHref(caller, result.indicator.code), 303);
+    if (result.ok) return reply.notice(`Indicator saved: ${result.indicator.title} (${result.indicator.code})`).redirect(indicatorHref(caller, result.indicator.code), 303);
     if (result.reason === 'not_found') throw notFound();
     if (result.reason === 'refused') return renderForm(reply, caller, { indicator, values, locked, errors: problemErrors(result.problems), status: 400 });
     // Someone saved first: their version beside this person's, this person's input kept in the form, and the new
@@ -260,6 +260,7 @@ export default async function indicatorRoutes(app: FastifyInstance) {
       const version = versionField.safeParse((request.body as Record<string, unknown> | undefined)?.version).data ?? null;
       const change = action === 'retire' ? retireIndicator : restoreIndicator;
       const result = await inPartnershipTransaction(app.db, caller.partnershipId, (trx) => change(trx, caller.partnershipId, indicator.code, version, actorOf(caller)));
+      reply.notice(action === 'retire' ? `Indicator retired: ${indicator.title}. It can be restored from Retired items` : `Indicator restored: ${indicator.title}`);
       return afterButton(reply, caller, indicator, result, action === 'retire' ? planHref(caller) : indicatorHref(caller, indicator.code));
     });
   }

@@ -306,3 +306,18 @@ export function conflictViews(rows: SheetRow[], conflicts: WriteConflictItem<Row
 }
 
 export type { Figure };
+
+/**
+ * The period whose return is due: the latest that has ended, of the partnership's most frequent period type among
+ * those it measures by (quarters before years). A return is made once a period is over, so in the third quarter it
+ * is the second quarter's figures that are due. Null when the partnership measures nothing, or that period cannot be
+ * entered (outside the window).
+ */
+export async function duePeriod(db: Kysely<DB>, partnershipId: string, today = new Date()): Promise<Period | null> {
+  const types = await listPeriodTypesInUse(db, partnershipId);
+  const order: PeriodType[] = ['month', 'fy_quarter', 'academic_year', 'financial_year', 'calendar_year'];
+  const type = order.find((t) => types.includes(t));
+  if (!type) return null;
+  const due = periodFromPosition(type, periodContaining(type, today).position - 1);
+  return periodOutsideWindow(due, today) ? null : due;
+}

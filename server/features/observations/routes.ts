@@ -24,6 +24,7 @@ import {
 import {
   buildSheet,
   conflictViews,
+  duePeriod,
   parsePeriodChoice,
   periodChoice,
   periodChoiceProblem,
@@ -161,7 +162,7 @@ export default async function observationRoutes(app: FastifyInstance) {
     const query = returnsQuery.parse(request.query);
     const partnershipId = request.access!.partnership.id;
     const { priorities, programmes, priorityId, place } = await priorityFilter(partnershipId, query.priority);
-    const chosen = parsePeriodChoice(query.period);
+    const chosen = query.period === undefined ? await duePeriod(app.db, partnershipId) : parsePeriodChoice(query.period);
     const periodProblem = periodChoiceProblem(query.period, chosen);
     const period = periodProblem ? null : chosen;
     if (!period) {
@@ -178,7 +179,7 @@ export default async function observationRoutes(app: FastifyInstance) {
       });
     }
     const sheet = await buildSheet(app.db, partnershipId, period, place);
-    return renderReturns(reply, { period, priorities, programmes, priorityId, sheet, values: savedValues(sheet.flatMap((s) => s.rows)), errors: [], conflicts: [], saved: query.saved });
+    return renderReturns(reply, { period, priorities, programmes, priorityId, sheet, values: savedValues(sheet.flatMap((s) => s.rows)), errors: [], conflicts: [] });
   });
 
   app.post('/p/:slug/returns', { config: { access: 'officer' } }, async (request, reply) => {
@@ -227,7 +228,8 @@ export default async function observationRoutes(app: FastifyInstance) {
       });
     }
     const changed = outcome.results.filter((r) => r.action !== 'unchanged').length;
-    const query = new URLSearchParams({ period: periodChoice(period), ...(priorityId ? { priority: priorityId } : {}), saved: String(changed) });
+    const query = new URLSearchParams({ period: periodChoice(period), ...(priorityId ? { priority: priorityId } : {}) });
+    reply.notice(changed === 0 ? `Nothing had changed: no figure was saved for ${period.label}` : `${changed === 1 ? '1 figure' : `${changed} figures`} saved for ${period.label}`);
     return reply.redirect(`/p/${request.access!.partnership.slug}/returns?${query}`, 303);
   });
 
@@ -262,7 +264,7 @@ export default async function observationRoutes(app: FastifyInstance) {
     const query = historyQuery.parse(request.query);
     const indicator = await findIndicatorForData(app.db, request.access!.partnership.id, code);
     if (!indicator) throw notFound();
-    return renderHistory(reply, indicator, query, { restored: query.restored === '1', deleted: query.deleted === '1' });
+    return renderHistory(reply, indicator, query);
   });
 
   app.post('/p/:slug/indicators/:code/history/:auditId/restore', { config: { access: 'manager' } }, async (request, reply) => {
@@ -296,7 +298,8 @@ export default async function observationRoutes(app: FastifyInstance) {
         status: 409,
       });
     }
-    const query = new URLSearchParams({ series: back.series, period: back.period, restored: '1' });
+    const query = new URLSearchParams({ series: back.series, period: back.period });
+    reply.notice('The earlier figure has been restored. The restore is itself in the list below.');
     return reply.redirect(`/p/${partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/history?${query}`, 303);
   });
 
@@ -366,7 +369,8 @@ export default async function observationRoutes(app: FastifyInstance) {
         : 'Nothing was deleted: this figure has already been deleted.';
       return renderDelete(reply, { ...found, observation: current }, periodKey, { reason: kept.reason, version: current ? String(current.version) : '', errors: [{ field: 'reason', text }], status: 409 });
     }
-    const query = new URLSearchParams({ series: series.role, period: periodKey, deleted: '1' });
+    const query = new URLSearchParams({ series: series.role, period: periodKey });
+    reply.notice('The figure has been deleted. The deletion, with its reason, is in the list below; a manager can restore the figure from it.');
     return reply.redirect(`/p/${partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/history?${query}`, 303);
   });
 

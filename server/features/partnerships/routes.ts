@@ -10,6 +10,7 @@ import { analyse, analysePartnershipCached, type analysePartnership, thresholdFo
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { analysisQuery, spcChoiceFor } from '../analysis/options.ts';
 import { mdcSummary } from '../analysis/mdc.ts';
+import { sparklinePath } from '../analysis/scorecard.ts';
 import { ASSURANCE, COMPARISON, DIRECTION, ROLE_NAME, STATUS } from '../analysis/labels.ts';
 import { describeRagRule } from '../../analysis/comparators.ts';
 import { roleAtLeast } from '../../plugins/auth.ts';
@@ -140,7 +141,8 @@ export default async function partnershipRoutes(app: FastifyInstance) {
 function indicatorSummaries(analysed: Awaited<ReturnType<typeof analysePartnership>>) {
   return analysed.map(({ indicator, observations, analysis }) => {
     const spec = format.unitSpecOf(indicator);
-    const latest = measuredSeries(indicator, observations).at(-1) ?? null;
+    const measured = measuredSeries(indicator, observations);
+    const latest = measured.at(-1) ?? null;
     const direction = analysis.direction.againstPrevious;
     return {
       priorityId: indicator.priority_id,
@@ -158,6 +160,7 @@ function indicatorSummaries(analysed: Awaited<ReturnType<typeof analysePartnersh
       statusLabel: STATUS[analysis.status.code].label,
       statusTag: STATUS[analysis.status.code].tag,
       statusSentence: analysis.status.sentence,
+      sparkline: sparklinePath(measured.map((p) => ({ position: p.position, value: p.value }))),
     };
   });
 }

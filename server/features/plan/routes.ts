@@ -195,7 +195,7 @@ export default async function planRoutes(app: FastifyInstance) {
     const parsed = parseForm(outcomeForm, request.body);
     if (!parsed.ok) return renderForm(reply, caller, 'outcome', { values: formValues(request.body), errors: parsed.errors, status: 400 });
     await inPartnershipTransaction(app.db, caller.partnershipId, (trx) => createOutcome(trx, caller.partnershipId, parsed.data, actorOf(caller)));
-    return reply.redirect(base(caller), 303);
+    return reply.notice(`Outcome added: ${parsed.data.title}`).redirect(base(caller), 303);
   });
 
   app.get('/p/:slug/plan/priorities/new', { config: { access: 'manager' } }, async (request, reply) => {
@@ -216,7 +216,7 @@ export default async function planRoutes(app: FastifyInstance) {
     if (!parsed.ok || errors.length) return renderForm(reply, caller, 'priority', { values: formValues(request.body), errors, status: 400 });
     const { outcome, ...values } = parsed.data;
     await inPartnershipTransaction(app.db, caller.partnershipId, (trx) => createPriority(trx, caller.partnershipId, { ...values, outcomeId: outcome }, actorOf(caller)));
-    return reply.redirect(`${base(caller)}#outcome-${outcome}`, 303);
+    return reply.notice(`Priority added: ${values.title}`).redirect(`${base(caller)}#outcome-${outcome}`, 303);
   });
 
   /** The outcome a priority form names must be an active outcome of this partnership (or the one it is under now). */
@@ -255,7 +255,7 @@ export default async function planRoutes(app: FastifyInstance) {
         if (!edited.ok || kind !== 'priority' || !data.outcome) return edited;
         return movePriority(trx, caller.partnershipId, item.id, null, data.outcome, actorOf(caller));
       });
-      if (result.ok) return reply.redirect(`${base(caller)}#${kind}-${item.id}`, 303);
+      if (result.ok) return reply.notice(`${kind === 'outcome' ? 'Outcome' : 'Priority'} saved: ${data.title}`).redirect(`${base(caller)}#${kind}-${item.id}`, 303);
       if (result.reason === 'not_found') throw notFound();
       if (result.reason === 'refused') return renderForm(reply, caller, kind, { item, values, errors: [{ field: kind === 'priority' ? 'outcome' : 'title', text: result.message }], status: 409 });
       // Someone saved first: show their version beside this person's, keep this person's text in the form, and carry
@@ -316,7 +316,7 @@ export default async function planRoutes(app: FastifyInstance) {
       const parsed = stateForm.safeParse(request.body ?? {});
       const version = parsed.success ? parsed.data.version : null;
       const result = await inPartnershipTransaction(app.db, caller.partnershipId, (trx) => retireItem(trx, kind, caller.partnershipId, item.id, version, actorOf(caller)));
-      if (result.ok) return reply.redirect(base(caller), 303);
+      if (result.ok) return reply.notice(`${kind === 'outcome' ? 'Outcome' : 'Priority'} retired. It can be restored from Retired items`).redirect(base(caller), 303);
       if (result.reason === 'not_found') throw notFound();
       if (result.reason === 'refused') return renderRetire(reply, caller, item, [{ field: 'retire', text: result.message }], 409);
       return renderRetire(reply, caller, result.current, [{ field: 'retire', text: `Someone else changed this ${kind} since you opened it (it is now “${result.current.title}”). Check it, then retire it again.` }], 409);
@@ -328,7 +328,7 @@ export default async function planRoutes(app: FastifyInstance) {
       const parsed = stateForm.safeParse(request.body ?? {});
       const version = parsed.success ? parsed.data.version : null;
       const result = await inPartnershipTransaction(app.db, caller.partnershipId, (trx) => restoreItem(trx, kind, caller.partnershipId, item.id, version, actorOf(caller)));
-      if (result.ok) return reply.redirect(`${base(caller)}#${kind}-${item.id}`, 303);
+      if (result.ok) return reply.notice(`${kind === 'outcome' ? 'Outcome' : 'Priority'} restored: ${item.title}`).redirect(`${base(caller)}#${kind}-${item.id}`, 303);
       if (result.reason === 'not_found') throw notFound();
       // Refused or changed meanwhile: say so on the retired list, where the person can try again.
       const text = result.reason === 'refused' ? result.message : `Someone else changed “${result.current.title}” since you opened this page. Check it, then restore it again.`;

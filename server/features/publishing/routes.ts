@@ -108,6 +108,7 @@ export default async function publishingRoutes(app: FastifyInstance) {
       indicatorCount: book.summary.rows.length,
       snapshot: book,
     });
+    reply.notice(`Data Book published: ${form.title}, ${book.summary.rows.length === 1 ? '1 indicator' : `${book.summary.rows.length} indicators`}`);
     return reply.redirect(`/p/${caller.partnership.slug}/publications#publications`, 303);
   });
 
@@ -117,6 +118,7 @@ export default async function publishingRoutes(app: FastifyInstance) {
     const publication = await findPublication(app.db, caller.partnershipId, publicationId);
     if (!publication) throw notFound();
     await unpublish(app.db, caller.partnershipId, publication.id, caller.userId);
+    reply.notice('Unpublished: its link no longer works');
     return reply.redirect(`/p/${caller.partnership.slug}/publications#publications`, 303);
   });
 

@@ -1,6 +1,7 @@
 // The gap-narrowing self-assessment (seed 003) without I/O: the rating scale, reading the form, comparing two
 // assessments.
 import type { BenchmarkStrand, SelfAssessmentRating } from '../../db/schema-library.ts';
+import { checkDateParts, type DatePart } from '../../forms/date-input.ts';
 
 export const RATINGS: readonly SelfAssessmentRating[] = ['not_yet', 'developing', 'established', 'embedded'];
 
@@ -86,20 +87,18 @@ export function londonToday(now = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
+/** The GOV.UK date input's three fields → YYYY-MM-DD, or the error to show and the field it belongs to. */
+function checkAssessmentDate(day: string, month: string, year: string, today: string): { date: string } | { error: string; part: DatePart } {
+  const check = checkDateParts({ day, month, year }, { label: 'The date of the assessment', missing: 'Enter the date of the assessment', notFuture: true, today });
+  if (!check.ok) return { error: check.text, part: check.part };
+  if (check.date! < '2000-01-01') return { error: 'The date of the assessment must be in 2000 or later', part: 'year' };
+  return { date: check.date! };
+}
+
 /** The GOV.UK date input's three fields → YYYY-MM-DD, or the error to show. */
 export function parseDateFields(day: string, month: string, year: string, today: string): { date: string } | { error: string } {
-  const [d, m, y] = [day.trim(), month.trim(), year.trim()];
-  if (!d && !m && !y) return { error: 'Enter the date of the assessment' };
-  if (!d || !m || !y) return { error: `The date of the assessment must include a ${!d ? 'day' : !m ? 'month' : 'year'}` };
-  if (!/^\d{1,2}$/.test(d) || !/^\d{1,2}$/.test(m) || !/^\d{4}$/.test(y)) return { error: 'The date of the assessment must be a real date, like 27 3 2025' };
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(m) - 1 || date.getUTCDate() !== Number(d)) {
-    return { error: 'The date of the assessment must be a real date, like 27 3 2025' };
-  }
-  if (Number(y) < 2000) return { error: 'The date of the assessment must be in 2000 or later' };
-  const iso = date.toISOString().slice(0, 10);
-  if (iso > today) return { error: 'The date of the assessment must be today or in the past' };
-  return { date: iso };
+  const checked = checkAssessmentDate(day, month, year, today);
+  return 'error' in checked ? { error: checked.error } : checked;
 }
 
 /** Reads and checks the posted form. Errors name the input they belong to, in the order of the form. */
@@ -116,8 +115,8 @@ export function parseAssessmentForm(
     entries: {},
   };
   const errors: FormError[] = [];
-  const date = parseDateFields(values.day, values.month, values.year, today);
-  if ('error' in date) errors.push({ field: 'assessed-on-day', text: date.error });
+  const date = checkAssessmentDate(values.day, values.month, values.year, today);
+  if ('error' in date) errors.push({ field: `assessed-on-${date.part}`, text: date.error });
   const title = values.title.trim();
   if (title.length > TITLE_MAX) errors.push({ field: 'title', text: `The title must be ${TITLE_MAX} characters or fewer` });
 

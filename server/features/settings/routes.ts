@@ -24,7 +24,6 @@ export default async function settingsRoutes(app: FastifyInstance) {
 
   app.get('/p/:slug/settings', { config: { access: 'admin' } }, async (request, reply) => {
     const settings = await findSettings(app.db, request.access!.partnership.id);
-    const query = request.query as { saved?: string };
     return render(
       reply,
       {
@@ -33,7 +32,6 @@ export default async function settingsRoutes(app: FastifyInstance) {
         amberIfImproved: settings.rag_rule.amberIfImproved ? 'yes' : 'no',
       },
       [],
-      { saved: query.saved === '1' },
     );
   });
 
@@ -70,6 +68,6 @@ export default async function settingsRoutes(app: FastifyInstance) {
       partnershipId: partnership.id,
       detail: { from: { smallNumberThreshold: before.small_number_threshold, ragRule: before.rag_rule }, to: { smallNumberThreshold: threshold, ragRule } },
     });
-    return reply.redirect(`/p/${partnership.slug}/settings?saved=1`, 303);
+    return reply.notice('Settings saved').redirect(`/p/${partnership.slug}/settings`, 303);
   });
 }

@@ -130,6 +130,7 @@ export default async function storyRoutes(app: FastifyInstance) {
         };
         return renderForm(reply, caller, subject, values, [error], 409);
       }
+      reply.notice(result.saved ? `Story saved (version ${result.version})` : `Nothing had changed: the story is still version ${result.version}`);
       return reply.redirect(`${subject.href}#story`, 303);
     });
 
@@ -180,6 +181,7 @@ export default async function storyRoutes(app: FastifyInstance) {
       await app.db.transaction().execute((trx) =>
         saveVersion(trx, caller.partnershipId, subject, caller.userId, content, { baseVersion: null, restoredFrom: version.version }),
       );
+      reply.notice(`Story version ${version.version} restored`);
       return reply.redirect(`${subject.href}#story`, 303);
     });
   }

@@ -18,7 +18,6 @@ import { figureOf, recordConflicts, WriteConflict, writeObservations, type Write
 import { targetPeriods, trajectory, trajectoryPeriods } from './trajectory.ts';
 
 const codeParams = z.object({ slug: z.string(), code: z.string().min(1).max(64) });
-const pageQuery = z.object({ saved: z.coerce.number().int().min(0).max(100_000).optional() }).catch({});
 const MEASURED_ROLES = new Set(['local', 'focus', 'comparison']);
 const DAMAGED = 'The form was damaged: reload the page and try again';
 
@@ -134,7 +133,7 @@ export default async function targetRoutes(app: FastifyInstance) {
   app.get('/p/:slug/indicators/:code/targets', { config: { access: 'manager' } }, async (request, reply) => {
     const indicator = await findIndicator(request);
     const loaded = await loadTargets(app, request.access!.partnership.id, indicator);
-    return render(reply, indicator, loaded, { saved: pageQuery.parse(request.query).saved });
+    return render(reply, indicator, loaded);
   });
 
   app.post('/p/:slug/indicators/:code/targets', { config: { access: 'manager' } }, async (request, reply) => {
@@ -213,7 +212,7 @@ export default async function targetRoutes(app: FastifyInstance) {
       // The person's figures stay in the boxes; the versions are now theirs, so saving again overwrites knowingly.
       return render(reply, indicator, fresh, { values, errors: [conflictError(`value-${outcome.conflicts[0]!.key}`)], conflicts: outcome.conflicts, status: 409 });
     }
-    return reply.redirect(`/p/${reply.request.access!.partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/targets?saved=${outcome.changed}`, 303);
+    return reply.notice(outcome.changed === 0 ? 'Nothing had changed: no target was saved' : `${outcome.changed === 1 ? '1 target' : `${outcome.changed} targets`} saved for ${indicator.title}`).redirect(`/p/${reply.request.access!.partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/targets`, 303);
   }
 
   /** Reads the trajectory fields: the two periods (from the list) and the two values (numbers the unit allows). */
@@ -295,6 +294,6 @@ export default async function targetRoutes(app: FastifyInstance) {
       const fresh = await loadTargets(app, reply.request.access!.partnership.id, indicator);
       return render(reply, indicator, fresh, { values, preview: previewOf(fresh), errors: [conflictError('save')], conflicts: outcome.conflicts, status: 409 });
     }
-    return reply.redirect(`/p/${reply.request.access!.partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/targets?saved=${outcome.changed}`, 303);
+    return reply.notice(outcome.changed === 0 ? 'Nothing had changed: no target was saved' : `${outcome.changed === 1 ? '1 target' : `${outcome.changed} targets`} saved for ${indicator.title}`).redirect(`/p/${reply.request.access!.partnership.slug}/indicators/${encodeURIComponent(indicator.code)}/targets`, 303);
   }
 }
