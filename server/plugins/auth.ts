@@ -144,7 +144,7 @@ async function identifyCaller(app: FastifyInstance, request: FastifyRequest, slu
   if (!sessionToken) return null;
   const found = await findSessionCaller(app.db, sessionToken, slug, idleMinutes);
   if (found?.unusedForAMinute) await noteSessionUse(app.db, sessionToken);
-  return found && { caller: { user: found.user, via: 'session', canWrite: true, sessionToken }, access: found.access };
+  return found && { caller: { user: found.user, via: 'session', canWrite: true, sessionToken, hasNotice: found.hasNotice }, access: found.access };
 }
 
 /** What a new session records of where it began: the browser (as it names itself, cut short) and the address. */

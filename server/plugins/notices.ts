@@ -33,7 +33,8 @@ export default fp(
 
     // The next page a person opens (not a script's or a chart's request) takes the notice and shows it above its content.
     app.addHook('preHandler', async (request, reply) => {
-      const session = request.caller?.via === 'session' ? request.caller.sessionToken : undefined;
+      // The session's own query said whether a notice waits: a page without one costs no extra query.
+      const session = request.caller?.via === 'session' && request.caller.hasNotice ? request.caller.sessionToken : undefined;
       if (request.method !== 'GET' || !session || isApiRequest(request)) return;
       const accept = request.headers.accept;
       if (accept && !accept.includes('text/html')) return;

@@ -16,6 +16,8 @@ export interface Caller {
   canWrite: boolean;
   sessionToken?: string;
   tokenId?: string;
+  /** A session with a notice waiting to be shown (server/plugins/notices.ts), read with the session itself. */
+  hasNotice?: boolean;
 }
 
 const userColumns = ['app_user.id', 'app_user.email', 'app_user.name', 'app_user.is_site_admin'] as const;
@@ -217,19 +219,24 @@ export async function findSessionCaller(
   sessionToken: string,
   slug: string | null,
   idleMinutes: number,
-): Promise<{ user: CurrentUser; access: PartnershipAccess | null; unusedForAMinute: boolean } | null> {
+): Promise<{ user: CurrentUser; access: PartnershipAccess | null; unusedForAMinute: boolean; hasNotice: boolean } | null> {
   const row = await db
     .selectFrom('user_session')
     .innerJoin('app_user', 'app_user.id', 'user_session.user_id')
     .leftJoin('partnership', (join) => join.on('partnership.slug', '=', slug ?? ''))
     .leftJoin('membership', (join) => join.onRef('membership.partnership_id', '=', 'partnership.id').onRef('membership.user_id', '=', 'app_user.id'))
-    .select([...userColumns, ...partnershipColumns, sql<boolean>`user_session.last_seen_at < now() - interval '1 minute'`.as('unused_for_a_minute')])
+    .select([
+      ...userColumns,
+      ...partnershipColumns,
+      sql<boolean>`user_session.last_seen_at < now() - interval '1 minute'`.as('unused_for_a_minute'),
+      sql<boolean>`user_session.notice is not null`.as('has_notice'),
+    ])
     .where('user_session.id_hash', '=', sha256(sessionToken))
     .where('user_session.expires_at', '>', sql<Date>`now()`)
     .where('user_session.last_seen_at', '>', sql<Date>`now() - make_interval(mins => ${idleMinutes})`)
     .executeTakeFirst();
   if (!row) return null;
-  return { user: toCurrentUser(row), access: slug === null ? null : toAccess(row), unusedForAMinute: row.unused_for_a_minute };
+  return { user: toCurrentUser(row), access: slug === null ? null : toAccess(row), unusedForAMinute: row.unused_for_a_minute, hasNotice: row.has_notice };
 }
 
 /** The same for an API token that has not been revoked, with what the token may do and whether to note its use. */
