@@ -67,6 +67,19 @@ t.test('a notice is carried through the redirect, shown once, and cannot be forg
   t.same(banners((await get('/p/coventry', officer)).body), [], 'nothing is said after a refusal');
 });
 
+t.test('saves on the conversation pages say what they did too: partners and the data development agenda', async (t) => {
+  const { app } = await buildTestApp(t, 'demo');
+  const manager = await signIn(app, 'manager@demo.example');
+  const post = (url: string, values: Record<string, string>) =>
+    app.inject({ method: 'POST', url, headers: { cookie: manager.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ _csrf: manager.csrf, ...values }) });
+  const said = async (res: { statusCode: number; headers: Record<string, unknown>; body: string }) => {
+    t.equal(res.statusCode, 303, text(res.body).slice(0, 300));
+    return banners((await app.inject({ method: 'GET', url: res.headers.location as string, headers: { cookie: manager.cookie, accept: 'text/html' } })).body);
+  };
+  t.same(await said(await post('/p/coventry/partners', { name: 'Coventry Youth Forum', sector: 'voluntary', description: '', contact: '', active: 'yes' })), ['Partner “Coventry Youth Forum” added']);
+  t.same(await said(await post('/p/coventry/data-development', { title: 'Young carers known to schools', description: 'We cannot see them', priority: '', indicator: '', how_to_get: '', owner: '', partner: '', status: 'wanted' })), ['“Young carers known to schools” added to the data development agenda']);
+});
+
 t.test('the notice is escaped', async (t) => {
   const { app, database } = await buildTestApp(t, 'demo');
   const officer = await signIn(app, 'officer@demo.example');

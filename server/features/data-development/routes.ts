@@ -155,7 +155,7 @@ export default async function dataDevelopmentRoutes(app: FastifyInstance) {
     const checked = parsed.ok ? await toValues(caller, parsed.data, { partnerId: null, ownerId: null }) : { errors: parsed.errors };
     if (!checked.values) return renderForm(reply, caller, { values: formValues(request.body), errors: checked.errors, status: 400 });
     await app.db.transaction().execute((trx) => createItem(trx, caller.partnershipId, caller.userId, checked.values!));
-    return reply.redirect(`/p/${caller.partnership.slug}/data-development`, 303);
+    return reply.notice(`“${checked.values.title}” added to the data development agenda`).redirect(`/p/${caller.partnership.slug}/data-development`, 303);
   });
 
   async function loadItem(caller: Caller, params: unknown) {
@@ -191,7 +191,7 @@ export default async function dataDevelopmentRoutes(app: FastifyInstance) {
     const checked = parsed.ok ? await toValues(caller, parsed.data, { partnerId: item.partner_id, ownerId: item.owner_id }) : { errors: parsed.errors };
     if (!checked.values) return renderForm(reply, caller, { itemId: item.id, currentOwner: item.owner_id, values: formValues(request.body), errors: checked.errors, status: 400 });
     await updateItem(app.db, caller.partnershipId, item.id, checked.values);
-    return reply.redirect(`/p/${caller.partnership.slug}/data-development#item-${item.id}`, 303);
+    return reply.notice(`“${checked.values.title}” saved`).redirect(`/p/${caller.partnership.slug}/data-development#item-${item.id}`, 303);
   });
 
   app.post('/p/:slug/data-development/:itemId/move', { config: { access: 'manager' } }, async (request, reply) => {
@@ -199,13 +199,13 @@ export default async function dataDevelopmentRoutes(app: FastifyInstance) {
     const item = await loadItem(caller, request.params);
     const { direction } = z.object({ direction: z.enum(['up', 'down']) }).parse(request.body ?? {});
     await app.db.transaction().execute((trx) => moveItem(trx, caller.partnershipId, item.id, direction));
-    return reply.redirect(`/p/${caller.partnership.slug}/data-development#item-${item.id}`, 303);
+    return reply.notice(`“${item.title}” moved ${direction}`).redirect(`/p/${caller.partnership.slug}/data-development#item-${item.id}`, 303);
   });
 
   app.post('/p/:slug/data-development/:itemId/delete', { config: { access: 'manager' } }, async (request, reply) => {
     const caller = callerIn(request);
     const item = await loadItem(caller, request.params);
     await app.db.transaction().execute((trx) => deleteItem(trx, caller.partnershipId, item.id));
-    return reply.redirect(`/p/${caller.partnership.slug}/data-development`, 303);
+    return reply.notice(`“${item.title}” removed from the agenda`).redirect(`/p/${caller.partnership.slug}/data-development`, 303);
   });
 }

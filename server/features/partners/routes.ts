@@ -122,7 +122,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
     if (!parsed.ok || errors.length) return renderPartnerForm(reply, caller, { values: formValues(request.body), errors, status: 400 });
     const { active: _active, ...values } = parsed.data;
     const id = await createPartner(app.db, caller.partnershipId, values);
-    return reply.redirect(`/p/${caller.partnership.slug}/partners/${id}`, 303);
+    return reply.notice(`Partner “${values.name}” added`).redirect(`/p/${caller.partnership.slug}/partners/${id}`, 303);
   });
 
   app.get('/p/:slug/partners/:partnerId', { config: { access: 'viewer' } }, async (request, reply) => {
@@ -172,7 +172,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
     const errors = parsed.ok ? await nameErrors(caller.partnershipId, parsed.data.name, partnerId) : parsed.errors;
     if (!parsed.ok || errors.length) return renderPartnerForm(reply, caller, { partnerId, values: formValues(request.body), errors, status: 400 });
     await updatePartner(app.db, caller.partnershipId, partnerId, parsed.data);
-    return reply.redirect(`/p/${caller.partnership.slug}/partners/${partnerId}`, 303);
+    return reply.notice(`Partner “${parsed.data.name}” saved`).redirect(`/p/${caller.partnership.slug}/partners/${partnerId}`, 303);
   });
 
   app.post('/p/:slug/partners/:partnerId/delete', { config: { access: 'manager' } }, async (request, reply) => {
@@ -189,7 +189,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
       });
     }
     await deletePartner(app.db, caller.partnershipId, partnerId);
-    return reply.redirect(`/p/${caller.partnership.slug}/partners`, 303);
+    return reply.notice(`Partner “${partner.name}” deleted`).redirect(`/p/${caller.partnership.slug}/partners`, 303);
   });
 
   async function nameErrors(partnershipId: string, name: string, exceptId?: string): Promise<FieldError[]> {
@@ -240,7 +240,7 @@ export default async function partnerRoutes(app: FastifyInstance) {
       }
       if (!parsed.ok || errors.length) return renderRoleForm(reply, caller, { subject, values: formValues(request.body), errors, status: 400 });
       await addRole(app.db, caller.partnershipId, subject, parsed.data.partner, parsed.data.role);
-      return reply.redirect(`${subject.href}#partners`, 303);
+      return reply.notice(`Partner role added`).redirect(`${subject.href}#partners`, 303);
     });
   }
 
@@ -263,13 +263,13 @@ export default async function partnerRoutes(app: FastifyInstance) {
     const parsed = parseForm(z.object({ role: roleText }), request.body);
     if (!parsed.ok) return renderRoleForm(reply, caller, { subject, roleId: role.id, partnerName: role.partner_name, values: formValues(request.body), errors: parsed.errors, status: 400 });
     await updateRole(app.db, caller.partnershipId, role.id, parsed.data.role);
-    return reply.redirect(`${subject.href}#partners`, 303);
+    return reply.notice(`${role.partner_name}’s role saved`).redirect(`${subject.href}#partners`, 303);
   });
 
   app.post('/p/:slug/partner-roles/:roleId/delete', { config: { access: 'manager' } }, async (request, reply) => {
     const caller = callerIn(request);
     const { role, subject } = await roleAndSubject(caller, request.params);
     await deleteRole(app.db, caller.partnershipId, role.id);
-    return reply.redirect(`${subject.href}#partners`, 303);
+    return reply.notice(`${role.partner_name}’s role removed`).redirect(`${subject.href}#partners`, 303);
   });
 }

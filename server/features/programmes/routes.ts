@@ -159,7 +159,7 @@ export default async function programmeRoutes(app: FastifyInstance) {
     const errors = parsed.ok ? await checkProgramme(caller, parsed.data) : parsed.errors;
     if (!parsed.ok || errors.length) return renderProgrammeForm(reply, caller, { values: formValues(request.body), errors, status: 400 });
     const id = await app.db.transaction().execute((trx) => createProgramme(trx, caller.partnershipId, programmeValues(parsed.data), parsed.data.priorities));
-    return reply.redirect(`/p/${caller.partnership.slug}/programmes/${id}`, 303);
+    return reply.notice(`Programme “${parsed.data.name}” added`).redirect(`/p/${caller.partnership.slug}/programmes/${id}`, 303);
   });
 
   async function loadProgramme(caller: Caller, params: unknown) {
@@ -227,7 +227,7 @@ export default async function programmeRoutes(app: FastifyInstance) {
     const errors = parsed.ok ? await checkProgramme(caller, parsed.data, programme) : parsed.errors;
     if (!parsed.ok || errors.length) return renderProgrammeForm(reply, caller, { programmeId: programme.id, values: formValues(request.body), errors, status: 400 });
     await app.db.transaction().execute((trx) => updateProgramme(trx, caller.partnershipId, programme.id, programmeValues(parsed.data), parsed.data.priorities));
-    return reply.redirect(`/p/${caller.partnership.slug}/programmes/${programme.id}`, 303);
+    return reply.notice(`Programme “${parsed.data.name}” saved`).redirect(`/p/${caller.partnership.slug}/programmes/${programme.id}`, 303);
   });
 
   // ---- Performance measures ----
@@ -274,7 +274,7 @@ export default async function programmeRoutes(app: FastifyInstance) {
       return renderMeasureForm(reply, caller, programme, formValues(request.body), [error], 400);
     }
     await app.db.transaction().execute((trx) => createMeasures(trx, caller.partnershipId, programme.id, programme.name, measures));
-    return reply.redirect(`/p/${caller.partnership.slug}/programmes/${programme.id}#measure-${measures[0]!.code}`, 303);
+    return reply.notice(`${measures.length} performance measure${measures.length === 1 ? '' : 's'} added to ${programme.name}`).redirect(`/p/${caller.partnership.slug}/programmes/${programme.id}#measure-${measures[0]!.code}`, 303);
   });
 
   /** The first free code built on `base` (and, for a pair, with both its _N and _PCT forms free). */

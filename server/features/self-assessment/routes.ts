@@ -166,7 +166,7 @@ export default async function selfAssessmentRoutes(app: FastifyInstance) {
     const { values, input, errors } = parseAssessmentForm((request.body ?? {}) as Record<string, unknown>, benchmark.statements.map((s) => s.number), londonToday());
     if (!input) return renderForm(request, reply, benchmark, { mode: 'new', values, errors, action: base(partnership.slug) });
     const id = await app.db.transaction().execute((trx) => createAssessment(trx, partnership.id, request.caller!.user.id, input));
-    return reply.redirect(`${base(partnership.slug)}/${id}`, 303);
+    return reply.notice('Self-assessment saved').redirect(`${base(partnership.slug)}/${id}`, 303);
   });
 
   app.get('/p/:slug/self-assessment/compare', { config: { access: 'viewer' } }, async (request, reply) => {
@@ -319,7 +319,7 @@ export default async function selfAssessmentRoutes(app: FastifyInstance) {
     }
     const updated = await app.db.transaction().execute((trx) => updateAssessment(trx, partnership.id, assessmentId, request.caller!.user.id, input));
     if (!updated) throw notFound();
-    return reply.redirect(`${base(partnership.slug)}/${assessmentId}`, 303);
+    return reply.notice('Self-assessment saved').redirect(`${base(partnership.slug)}/${assessmentId}`, 303);
   });
 
   app.get('/p/:slug/self-assessment/:assessmentId/delete', { config: { access: 'manager' } }, async (request, reply) => {
@@ -338,7 +338,7 @@ export default async function selfAssessmentRoutes(app: FastifyInstance) {
     const { assessmentId } = parseParams(assessmentParams, request.params);
     const { partnership } = request.access!;
     if (!(await deleteAssessment(app.db, partnership.id, assessmentId))) throw notFound();
-    return reply.redirect(base(partnership.slug), 303);
+    return reply.notice('Self-assessment deleted').redirect(base(partnership.slug), 303);
   });
 
   // Actions for a weak statement. The statement is linked for the partnership (not one assessment): the action
@@ -358,7 +358,7 @@ export default async function selfAssessmentRoutes(app: FastifyInstance) {
       return renderShow(request, reply, assessment.id, { statement: number, text: `Statement ${number}: choose the action that addresses it`, action: actionId });
     }
     await linkStatementAction(app.db, partnership.id, number, action.id, request.caller!.user.id);
-    return reply.redirect(assessment ? `${base(partnership.slug)}/${assessment.id}#statement-${number}` : base(partnership.slug), 303);
+    return reply.notice(`Statement ${number} linked to an action`).redirect(assessment ? `${base(partnership.slug)}/${assessment.id}#statement-${number}` : base(partnership.slug), 303);
   });
 
   app.post('/p/:slug/self-assessment/statements/:number/actions/:actionId/delete', { config: { access: 'manager' } }, async (request, reply) => {
@@ -368,6 +368,6 @@ export default async function selfAssessmentRoutes(app: FastifyInstance) {
     const assessmentId = typeof body.assessment === 'string' && z.uuid().safeParse(body.assessment).success ? body.assessment : null;
     if (!(await unlinkStatementAction(app.db, partnership.id, number, actionId))) throw notFound();
     const assessment = assessmentId ? await findAssessment(app.db, partnership.id, assessmentId) : undefined;
-    return reply.redirect(assessment ? `${base(partnership.slug)}/${assessment.id}#statement-${number}` : base(partnership.slug), 303);
+    return reply.notice(`Statement ${number} unlinked from the action`).redirect(assessment ? `${base(partnership.slug)}/${assessment.id}#statement-${number}` : base(partnership.slug), 303);
   });
 }

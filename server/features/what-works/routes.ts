@@ -90,7 +90,7 @@ export default async function whatWorksRoutes(app: FastifyInstance) {
       const parsed = parseForm(whatWorksForm, request.body);
       if (!parsed.ok) return renderForm(reply, caller, { subject, values: formValues(request.body), errors: parsed.errors, status: 400 });
       await createWhatWorks(app.db, caller.partnershipId, subject, caller.userId, parsed.data as WhatWorksValues);
-      return reply.redirect(`${subject.href}#what-works`, 303);
+      return reply.notice(`“${parsed.data.title}” added to what works`).redirect(`${subject.href}#what-works`, 303);
     });
   }
 
@@ -117,13 +117,13 @@ export default async function whatWorksRoutes(app: FastifyInstance) {
     const parsed = parseForm(whatWorksForm, request.body);
     if (!parsed.ok) return renderForm(reply, caller, { subject, entryId: entry.id, values: formValues(request.body), errors: parsed.errors, status: 400 });
     await updateWhatWorks(app.db, caller.partnershipId, entry.id, parsed.data as WhatWorksValues);
-    return reply.redirect(`${subject.href}#what-works`, 303);
+    return reply.notice(`“${parsed.data.title}” saved`).redirect(`${subject.href}#what-works`, 303);
   });
 
   app.post('/p/:slug/what-works/:whatWorksId/delete', { config: { access: 'manager' } }, async (request, reply) => {
     const caller = callerIn(request);
     const { entry, subject } = await entryAndSubject(caller, request.params);
     await deleteWhatWorks(app.db, caller.partnershipId, entry.id);
-    return reply.redirect(`${subject.href}#what-works`, 303);
+    return reply.notice(`“${entry.title}” removed from what works`).redirect(`${subject.href}#what-works`, 303);
   });
 }
