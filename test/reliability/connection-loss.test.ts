@@ -226,7 +226,18 @@ t.test('PostgreSQL connections lost under load: the server stays up, answers 503
     await sleep(2000);
     await proxy.restore();
     t.ok(await waitFor(async () => (await request('health')).status === 200, 20_000), '/healthz is 200 once the database is back');
-    for (const kind of kinds) t.equal((await request(kind)).status, 200, `${kind}: answered without restarting the server`);
+    // A pooled connection that died with the database is found dead by the request that next uses it: that request is
+    // a clear 503 and the pool connects afresh. So each kind must answer 200 again within seconds, and never a 500.
+    for (const kind of kinds) {
+      const answers: Outcome[] = [];
+      const recovered = await waitFor(async () => {
+        const o = await request(kind);
+        answers.push(o);
+        return o.status === 200;
+      }, 5_000);
+      t.ok(recovered, `${kind}: answered again without restarting the server`);
+      t.ok(answers.every((o) => o.status === 200 || (o.status === 503 && acceptable(o))), `${kind}: until then, only clear 503s`);
+    }
     t.notOk(server.exited(), 'the same server process is still running');
   });
 
