@@ -1,5 +1,5 @@
 // Benchmark: how long `npm start` takes to a working demo (issue 18), on a fresh data folder and on a restart, and the
-// server's peak memory. Starts server/main.ts as `npm start` does, times until the sign-in page answers 200, then
+// server's peak memory. Starts the server as `npm start` does (server/start.mjs, compiled ahead of time), times until the sign-in page answers 200, then
 // stops it; three runs of each. Run it on a quiet machine after `npm ci` (which prepares the demo image):
 //   node --import tsx bench/start.ts            (BENCH_RUNS=3; BENCH_NO_IMAGE=1 to time a first start without the image)
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 async function timeStart(dataDir: string): Promise<{ ms: number; peakMiB: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['server/start.mjs'], {
     cwd: root,
     env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],

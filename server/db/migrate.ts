@@ -15,12 +15,26 @@ class FolderMigrationProvider implements MigrationProvider {
   constructor(private readonly folder: string) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const migrations: Record<string, Migration> = {};
+    await canImportTypeScript();
     for (const name of await migrationNames(this.folder)) {
       migrations[name] = (await import(pathToFileURL(path.join(this.folder, `${name}.ts`)).href)) as Migration;
     }
     return migrations;
   }
 }
+
+/**
+ * The migrations are TypeScript, loaded from their folder when one is due. Under tsx (tests, the CLI) they load as
+ * they are; the server compiled ahead of time (server/start.mjs) runs without tsx, so it registers it the first time
+ * a migration is to be applied — a restart, with every migration applied already, never pays for it.
+ */
+async function canImportTypeScript(): Promise<void> {
+  if (typeLoaderRegistered || process.execArgv.some((arg) => arg.includes('tsx'))) return;
+  const { register } = await import('tsx/esm/api');
+  register();
+  typeLoaderRegistered = true;
+}
+let typeLoaderRegistered = false;
 
 /** The migration files of a folder, by name (without `.ts`), in order. */
 async function migrationNames(folder: string): Promise<string[]> {

@@ -7,6 +7,7 @@ import { ROLES, SESSION_COOKIE, sessionOrigin } from '../../plugins/auth.ts';
 import { passwordProblem, sha256, verifyPassword } from '../auth/passwords.ts';
 import { createSession, findUserByEmail, listMemberships, recordSecurityEvent } from '../auth/queries.ts';
 import { admitCurrentPasswordCheck, signInRules, waitText } from '../auth/throttle.ts';
+import { applyTemplate, listTemplates } from '../templates/index.ts';
 import {
   AccountError,
   EMAIL_PATTERN,
@@ -253,7 +254,7 @@ export default async function accountRoutes(app: FastifyInstance, { config }: { 
       const partnership = await app.db.transaction().execute(async (trx) => {
         const created = await createPartnership(trx, { slug: body.slug, name: body.name, laName: body.laName || null, laCode: body.laCode || null, laNumber }, request.caller!.user.id);
         await setMembership(trx, created.id, request.caller!.user.id, 'admin', request.caller!.user.id);
-        if (body.template !== 'blank') await applyTemplateIfAvailable(trx, created.id, body.template, laNumber);
+        if (body.template !== 'blank') await applyTemplate(trx, created.id, body.template, { laNumber });
         return created;
       });
       return reply.redirect(`/p/${partnership.slug}`, 303);
@@ -270,25 +271,6 @@ function parseOr404<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> 
   return parsed.data;
 }
 
-// Templates are a separate feature; until it is present, only a blank partnership can be created.
-type TemplatesModule = {
-  listTemplates(): { key: string; name: string; description?: string }[] | Promise<{ key: string; name: string; description?: string }[]>;
-  applyTemplate(trx: unknown, partnershipId: string, key: string, options: { laNumber?: number | null }): Promise<unknown>;
-};
-async function templatesModule(): Promise<TemplatesModule | null> {
-  try {
-    const modulePath = '../templates/index.ts'; // a variable: the feature may be absent
-    return (await import(modulePath)) as TemplatesModule;
-  } catch {
-    return null;
-  }
-}
 async function availableTemplates() {
-  const mod = await templatesModule();
-  return mod ? (await mod.listTemplates()).filter((t) => t.key !== 'blank') : [];
-}
-async function applyTemplateIfAvailable(trx: unknown, partnershipId: string, key: string, laNumber: number | null) {
-  const mod = await templatesModule();
-  if (!mod) throw new AccountError('Templates are not available in this version');
-  await mod.applyTemplate(trx, partnershipId, key, { laNumber });
+  return (await listTemplates()).filter((t) => t.key !== 'blank');
 }
