@@ -139,7 +139,7 @@ if (process.env.BENCH_PREPARE_ONLY) {
 }
 const servers: ChildProcess[] = [];
 try {
-  const app = await start(['--import', 'tsx', 'server/main.ts'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO: 'false', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', DATA_DIR: dataDir! }) });
+  const app = await start(['server/start.mjs'], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DEMO: 'false', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', DATA_DIR: dataDir! }) });
   servers.push(app.child);
   const cookie = `ttc_session=${session}`;
   const probe = await fetch(`${app.url}/p/bench/scorecard`, { headers: { cookie } });
