@@ -5,7 +5,7 @@
 import t from 'tap';
 import type { Page } from 'playwright-core';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 
@@ -68,14 +68,6 @@ const PLAN: { outcome: string; priorities: { title: string; indicators: PlannedI
   },
 ];
 
-async function signIn(page: Page, address: string, email: string, password: string) {
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
-}
-
 t.test('a manager builds the Wakefield plan from an empty partnership, on the pages alone', { skip: unavailable }, async (t) => {
   const { app, database } = await buildTestApp(t, 'demo');
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -88,7 +80,7 @@ t.test('a manager builds the Wakefield plan from an empty partnership, on the pa
   const submit = (text: string) => page.click(`main button:has-text("${text}")`);
 
   // The site admin creates a blank partnership (and is its admin); the manager is added to it as a manager.
-  await signIn(page, address, 'admin@demo.example', 'demo-admin-pass1');
+  await signInInBrowser(page, address, 'admin@demo.example', 'demo-admin-pass1');
   await page.goto(`${address}/admin/partnerships`);
   await page.fill('#slug', 'wakefield');
   await page.fill('#name', 'Wakefield Children and Young People’s Partnership');

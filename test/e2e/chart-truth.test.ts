@@ -7,7 +7,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 import { fillDate } from '../helpers/date-input.ts';
 
 const unavailable = browserUnavailable();
@@ -131,12 +131,8 @@ t.test('charts tell the truth at 320, 1280 and 1920 pixels', { skip: unavailable
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  await page.goto(`${address}/sign-in`);
   // A manager, who may also plan the data day whose slides are checked at the end.
-  await page.fill('#email', 'manager@demo.example');
-  await page.fill('#password', 'demo-manager-pass');
-  await page.click('main button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await signInInBrowser(page, address, 'manager@demo.example', 'demo-manager-pass');
 
   // The style table: England, region and neighbours (and the forecast) each differ in colour and in dash.
   const pages = [

@@ -3,17 +3,13 @@
 import t from 'tap';
 import type { BrowserContext, Page } from 'playwright-core';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 
 async function signInAs(browser: BrowserContext, address: string, email: string, password: string): Promise<Page> {
   const page = await browser.newPage();
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await signInInBrowser(page, address, email, password);
   return page;
 }
 

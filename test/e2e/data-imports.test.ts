@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { createPartnership, findUserId, setMembership } from '../../server/features/accounts/queries.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 const EES = new URL('../fixtures/ees/', import.meta.url);
@@ -28,11 +28,7 @@ t.test('imports and exports in a browser', { skip: unavailable }, async (t) => {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && !/status of (400|409)/.test(m.text()) && problems.push(m.text()));
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', 'officer@demo.example');
-  await page.fill('#password', 'demo-officer-pass');
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await signInInBrowser(page, address, 'officer@demo.example', 'demo-officer-pass');
   const body = async (p: Page) => (await p.innerText('main')).replace(/\s+/g, ' ');
 
   await t.test('export, then import the file again: nothing changes', async (t) => {

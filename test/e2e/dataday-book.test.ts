@@ -12,7 +12,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { saveVersion } from '../../server/features/stories/queries.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 const OUTPUT = process.env.SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'ttc-dataday-screenshots');
@@ -84,14 +84,6 @@ function pdfPageTexts(buffer: Buffer): string[] {
   });
 }
 
-async function signIn(page: Page, address: string, email: string, password: string) {
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('main button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
-}
-
 t.test('the Data Book prints to a clean PDF, and is published, read signed out and taken down', { skip: unavailable }, async (t) => {
   const { app, database } = await buildTestApp(t, 'demo');
   const db = database.db;
@@ -118,7 +110,7 @@ t.test('the Data Book prints to a clean PDF, and is published, read signed out a
   fs.mkdirSync(OUTPUT, { recursive: true });
 
   // ---- Print the book (a viewer may) ----
-  await signIn(page, address, 'viewer@demo.example', 'demo-viewer-pass');
+  await signInInBrowser(page, address, 'viewer@demo.example', 'demo-viewer-pass');
   await page.goto(`${address}/p/coventry/data-days`);
   await page.click('main a:text-is("The Data Book")');
   await page.waitForURL(/\/data-book$/);
@@ -171,7 +163,7 @@ t.test('the Data Book prints to a clean PDF, and is published, read signed out a
 
   // ---- Publish it (a manager), read it signed out, take it down ----
   await page.context().clearCookies();
-  await signIn(page, address, 'manager@demo.example', 'demo-manager-pass');
+  await signInInBrowser(page, address, 'manager@demo.example', 'demo-manager-pass');
   await page.goto(`${address}/p/coventry/data-book`);
   await page.click('a:text-is("Publish this book")');
   await page.waitForURL(/\/publications\?year=\d{4}$/);
@@ -193,7 +185,7 @@ t.test('the Data Book prints to a clean PDF, and is published, read signed out a
   t.equal(await page.locator('.ttc-service-nav, .ttc-header__account').count(), 0, 'no navigation, no account');
   await page.screenshot({ path: path.join(OUTPUT, 'published-1280.png') });
 
-  await signIn(page, address, 'manager@demo.example', 'demo-manager-pass');
+  await signInInBrowser(page, address, 'manager@demo.example', 'demo-manager-pass');
   await page.goto(`${address}/p/coventry/publications`);
   await page.click('button:has-text("Take down")');
   await page.waitForURL(/\/publications#publications$/);

@@ -10,20 +10,12 @@ import { createPartner } from '../../server/features/partners/queries.ts';
 import { saveVersion } from '../../server/features/stories/queries.ts';
 import { createWhatWorks } from '../../server/features/what-works/queries.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 import { fillDate } from '../helpers/date-input.ts';
 
 const unavailable = browserUnavailable();
 /** Where the slide screenshots go, to be looked at (CI can keep them as artefacts). */
 const SCREENSHOTS = process.env.SCREENSHOT_DIR ?? path.join(os.tmpdir(), 'ttc-dataday-screenshots');
-
-async function signIn(page: Page, address: string, email: string, password: string) {
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await page.click('main button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
-}
 
 const onScreen = (page: Page) =>
   page.evaluate(() => {
@@ -65,7 +57,7 @@ t.test('presenting a data day with the keyboard, and capturing the room', { skip
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
 
   // ---- Plan the day ----
-  await signIn(page, address, 'manager@demo.example', 'demo-manager-pass');
+  await signInInBrowser(page, address, 'manager@demo.example', 'demo-manager-pass');
   await page.goto(`${address}/p/coventry`);
   await page.click('nav a:text-is("Data day")');
   await page.click('a:text-is("Plan a data day")');

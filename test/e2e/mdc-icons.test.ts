@@ -2,7 +2,7 @@
 // on a desktop, with no CSP complaint (inline SVG presentation attributes, no inline styles).
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 
@@ -15,11 +15,7 @@ t.test('MDC icons are drawn with their words on the indicator page, the scorecar
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', 'viewer@demo.example');
-  await page.fill('#password', 'demo-viewer-pass');
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await signInInBrowser(page, address, 'viewer@demo.example', 'demo-viewer-pass');
 
   for (const [width, url] of [[320, '/p/coventry/indicators/RE_REFERRALS_12M'], [1280, '/p/coventry/indicators/PERSISTENT_ABSENCE'], [1280, '/p/coventry/scorecard'], [320, '/p/coventry/spc']] as const) {
     await page.setViewportSize({ width, height: 800 });

@@ -2,7 +2,7 @@
 // it (public/js/page.js); a reload says nothing.
 import t from 'tap';
 import { buildTestApp, DEMO_PASSWORDS } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 
@@ -15,11 +15,7 @@ t.test('the success banner takes the focus once', { skip: unavailable }, async (
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
 
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', 'admin@demo.example');
-  await page.fill('#password', DEMO_PASSWORDS['admin@demo.example']!);
-  await page.click('main button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await signInInBrowser(page, address, 'admin@demo.example', DEMO_PASSWORDS['admin@demo.example']!);
 
   await page.goto(`${address}/p/coventry/settings`);
   await page.click('main button[type=submit]');

@@ -2,7 +2,7 @@
 // the screen scrolls inside its own region, which must not push the page wider either.
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.ts';
-import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, signInInBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
 
@@ -25,11 +25,7 @@ t.test('the plan’s pages at 320 px wide', { skip: unavailable }, async (t) => 
   const browser = await launchBrowser({ width: 320, height: 800 });
   t.teardown(() => browser.close());
   const page = await browser.newPage();
-  await page.goto(`${address}/sign-in`);
-  await page.fill('#email', 'manager@demo.example');
-  await page.fill('#password', 'demo-manager-pass');
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+  await signInInBrowser(page, address, 'manager@demo.example', 'demo-manager-pass');
   for (const url of PAGES) {
     const response = await page.goto(address + url);
     t.equal(response?.status(), 200, `${url} opens`);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -27,4 +27,13 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
     fs.rmSync(profile, { recursive: true, force: true });
   };
   return context;
+}
+
+/** Signs in on the sign-in page as a person would, and waits until the app has taken them past it. */
+export async function signInInBrowser(page: Page, address: string, email: string, password: string): Promise<void> {
+  await page.goto(`${address}/sign-in`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('main button[type=submit]');
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
 }

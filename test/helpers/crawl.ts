@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
 import { DEMO_PASSWORDS, form, signIn as signInByInject } from './app.ts';
-import { launchBrowser } from './browser.ts';
+import { launchBrowser, signInInBrowser } from './browser.ts';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -46,12 +46,8 @@ export interface CrawlResult {
 
 async function signIn(page: Page, origin: string, role: string) {
   const email = `${role}@demo.example`;
-  await page.goto(`${origin}/sign-in`);
-  await page.fill('#email', email);
-  await page.fill('#password', DEMO_PASSWORDS[email]!);
-  await page.click('button[type=submit]');
-  // One partnership lands on its home page, a site administrator on the list: either way, not the sign-in page.
-  await page.waitForURL((url) => url.pathname !== '/sign-in');
+  // One partnership lands on its home page, a site administrator on the list: either way, past the sign-in page.
+  await signInInBrowser(page, origin, email, DEMO_PASSWORDS[email]!);
 }
 
 async function crawlAt(browser: BrowserContext, origin: string, role: string, width: number): Promise<CrawlResult> {
