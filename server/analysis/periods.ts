@@ -173,52 +173,126 @@ export function samePeriodLastYear(p: Period): Period {
   return periodFromPosition(p.type, p.position - periodsPerYear(p.type));
 }
 
+// ---- explore-education-statistics time identifiers (docs/method.md, Periods and markers) ----
+//
+// Every time_identifier EES uses (its TimeIdentifier list: label as written in a data file, and the code its API
+// uses), with the form its time_period takes and the period of ours it is — or why it has none. An identifier maps
+// only where one of our periods covers exactly the same months; anything else is refused, never placed on a nearby
+// period.
+
+export type EesTimeForm = 'span' | 'year';
+
+export interface EesTimeIdentifier {
+  /** As written in the time_identifier column of a data file. */
+  label: string;
+  /** As the EES API writes it. */
+  code: string;
+  /** What time_period holds: six digits for a span of two years (202425), four for a single year (2024). */
+  form: EesTimeForm;
+  /** Our period: its type and position from the time_period's (first) year; null where there is none. */
+  maps: { type: PeriodType; position: (year: number) => number } | null;
+  /** Why there is no period of ours, for the message; set exactly when `maps` is null. */
+  refused?: string;
+}
+
+const NO_TERMS =
+  'a school term: this tracker has no term periods (terms differ in length and in what happens in them, so they are not a series)';
+
+function eesTimeIdentifiers(): EesTimeIdentifier[] {
+  const list: EesTimeIdentifier[] = [
+    { label: 'Academic year', code: 'AY', form: 'span', maps: { type: 'academic_year', position: (y) => y } },
+  ];
+  for (let q = 1; q <= 4; q++) {
+    list.push({ label: `Academic year Q${q}`, code: `AYQ${q}`, form: 'span', maps: null,
+      refused: 'an academic year quarter: this tracker has academic years, and quarters of the financial year only' });
+  }
+  list.push({ label: 'Calendar year', code: 'CY', form: 'year', maps: { type: 'calendar_year', position: (y) => y } });
+  // A calendar quarter is the same three months as a financial year quarter: January to March 2024 is 2023-24 Q4.
+  for (let q = 1; q <= 4; q++) {
+    list.push({ label: `Calendar year Q${q}`, code: `CYQ${q}`, form: 'year',
+      maps: { type: 'fy_quarter', position: (y) => (q === 1 ? (y - 1) * 4 + 3 : y * 4 + q - 2) } });
+  }
+  list.push(
+    { label: 'Part 1 (April to September)', code: 'P1', form: 'span', maps: null,
+      refused: 'half of a financial year: this tracker has financial years and their quarters, not halves' },
+    { label: 'Part 2 (October to March)', code: 'P2', form: 'span', maps: null,
+      refused: 'half of a financial year: this tracker has financial years and their quarters, not halves' },
+    { label: 'Financial year', code: 'FY', form: 'span', maps: { type: 'financial_year', position: (y) => y } },
+  );
+  for (let q = 1; q <= 4; q++) {
+    list.push({ label: `Financial year Q${q}`, code: `FYQ${q}`, form: 'span', maps: { type: 'fy_quarter', position: (y) => y * 4 + q - 1 } });
+  }
+  list.push({ label: 'Tax year', code: 'TY', form: 'span', maps: null,
+    refused: 'a tax year, which runs from 6 April to 5 April: this tracker\'s financial years run from 1 April, so a tax year is not one of them' });
+  for (let q = 1; q <= 4; q++) {
+    list.push({ label: `Tax year Q${q}`, code: `TYQ${q}`, form: 'span', maps: null,
+      refused: 'a tax year quarter, which starts on the 6th of the month: this tracker\'s quarters start on the 1st' });
+  }
+  // A reporting year is the single year a publisher reports a figure for, written as one year: it is that calendar year.
+  list.push({ label: 'Reporting year', code: 'RY', form: 'year', maps: { type: 'calendar_year', position: (y) => y } });
+  list.push(
+    { label: 'Autumn term', code: 'T1', form: 'span', maps: null, refused: NO_TERMS },
+    { label: 'Autumn and spring term', code: 'T1T2', form: 'span', maps: null,
+      refused: 'two school terms together: this tracker has no term periods, and two terms are not an academic year' },
+    { label: 'Spring term', code: 'T2', form: 'span', maps: null, refused: NO_TERMS },
+    { label: 'Summer term', code: 'T3', form: 'span', maps: null, refused: NO_TERMS },
+  );
+  for (let w = 1; w <= 52; w++) {
+    list.push({ label: `Week ${w}`, code: `W${w}`, form: 'year', maps: null, refused: 'a week: this tracker has no week periods' });
+  }
+  MONTH_NAMES.forEach((name, m) => {
+    list.push({ label: name[0]!.toUpperCase() + name.slice(1), code: `M${m + 1}`, form: 'year', maps: { type: 'month', position: (y) => y * 12 + m } });
+  });
+  return list;
+}
+
+/** Every time identifier EES uses, in its own order. */
+export const EES_TIME_IDENTIFIERS: readonly EesTimeIdentifier[] = eesTimeIdentifiers();
+
+const EES_BY_NAME = new Map<string, EesTimeIdentifier>();
+for (const id of EES_TIME_IDENTIFIERS) {
+  EES_BY_NAME.set(id.label.toLowerCase(), id);
+  EES_BY_NAME.set(id.code.toLowerCase(), id);
+}
+
+/** The identifiers that map, as a sentence names them. */
+export const EES_SUPPORTED_TEXT =
+  '"Academic year", "Calendar year", "Calendar year Q1" to "Q4", "Financial year", "Financial year Q1" to "Q4", ' +
+  '"Reporting year" and the months "January" to "December"';
+
+/** The EES time identifier a time_identifier cell names (its label or API code, in any case), or null. */
+export function findEesTimeIdentifier(timeIdentifier: string): EesTimeIdentifier | null {
+  const name = String(timeIdentifier ?? '').trim().replace(/\s+/g, ' ').toLowerCase();
+  return EES_BY_NAME.get(name) ?? null;
+}
+
 /**
- * A period from an explore-education-statistics file's `time_period` and `time_identifier` columns.
- * Handles the identifiers this tracker has period types for; anything else (terms, weeks, tax years…) throws.
+ * A period from an explore-education-statistics file's `time_period` and `time_identifier` columns; an identifier
+ * with no period of ours is refused with a message naming it, saying why, and listing the ones that are read.
  */
 export function periodFromDfe(timePeriod: string, timeIdentifier: string): Period {
   const code = String(timePeriod ?? '').trim();
-  const identifier = String(timeIdentifier ?? '').trim().replace(/\s+/g, ' ');
-  const lower = identifier.toLowerCase();
-  const fail = (why: string) =>
-    new PeriodError(`Cannot read the DfE period "${timePeriod}" with time_identifier "${timeIdentifier}": ${why}`);
-  const sixDigits = /^\d{6}$/.test(code);
-  const fourDigits = /^\d{4}$/.test(code);
-
-  const spanStart = (): number => {
-    const start = Number(code.slice(0, 4));
-    if (Number(code.slice(4)) !== (start + 1) % 100) throw fail('the two years must be consecutive, e.g. 202425');
-    return start;
-  };
-
-  if (lower === 'academic year' || lower === 'financial year') {
-    if (!sixDigits) throw fail(`expected a six-digit time_period such as 202425 for "${identifier}"`);
-    return periodFromPosition(lower === 'academic year' ? 'academic_year' : 'financial_year', spanStart());
+  const named = String(timeIdentifier ?? '').trim().replace(/\s+/g, ' ');
+  const fail = (why: string, listSupported = false) =>
+    new PeriodError(
+      `time_identifier "${named}" with time_period "${code}" cannot be read: ${why}` +
+        (listSupported ? `. This tracker reads ${EES_SUPPORTED_TEXT}` : ''),
+    );
+  const identifier = findEesTimeIdentifier(named);
+  if (!identifier) {
+    throw fail(named ? 'it is not a time identifier explore education statistics uses' : 'the time_identifier is empty', true);
   }
-  const quarter = /^financial year q([1-4])$/.exec(lower);
-  if (quarter) {
-    if (!sixDigits) throw fail(`expected a six-digit time_period such as 202425 for "${identifier}"`);
-    return periodFromPosition('fy_quarter', spanStart() * 4 + Number(quarter[1]) - 1);
+  if (!identifier.maps) throw fail(`"${identifier.label}" is ${identifier.refused}`, true);
+  let year: number;
+  if (identifier.form === 'span') {
+    if (!/^\d{6}$/.test(code)) throw fail(`expected a six-digit time_period such as 202425 for "${identifier.label}"`);
+    year = Number(code.slice(0, 4));
+    if (Number(code.slice(4)) !== (year + 1) % 100) throw fail('the two years must be consecutive, e.g. 202425');
+  } else {
+    if (!/^\d{4}$/.test(code)) throw fail(`expected a four-digit time_period such as 2024 for "${identifier.label}"`);
+    year = Number(code);
   }
-  if (lower === 'calendar year') {
-    if (!fourDigits) throw fail('expected a four-digit time_period such as 2024 for "Calendar year"');
-    return periodFromPosition('calendar_year', Number(code));
-  }
-  if (lower === 'reporting year') {
-    if (fourDigits) return periodFromPosition('calendar_year', Number(code));
-    if (sixDigits) return periodFromPosition('academic_year', spanStart());
-    throw fail('expected a time_period of four digits (2024) or six digits (202425) for "Reporting year"');
-  }
-  const month = MONTH_NAMES.indexOf(lower);
-  if (month >= 0) {
-    if (!fourDigits) throw fail(`expected a four-digit time_period such as 2024 for "${identifier}"`);
-    return periodFromPosition('month', Number(code) * 12 + month);
-  }
-  throw fail(
-    'expected one of "Academic year", "Financial year", "Financial year Q1" to "Financial year Q4", ' +
-      '"Calendar year", "Reporting year" or a month name ("January" … "December")',
-  );
+  return periodFromPosition(identifier.maps.type, identifier.maps.position(year));
 }
 
 // ---- parsing helpers ----

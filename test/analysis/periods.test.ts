@@ -5,7 +5,6 @@ import {
   formatPeriod,
   isPeriodType,
   parsePeriod,
-  periodFromDfe,
   periodFromPosition,
   periodTypeLabel,
   periodsPerYear,
@@ -155,43 +154,4 @@ t.test('periodFromPosition refuses fractions and out-of-range years', async (t) 
   t.throws(() => periodFromPosition('academic_year', 9999), PeriodError, '9999/00 would not sort');
 });
 
-t.test('DfE time_period and time_identifier', async (t) => {
-  const pairs: [string, string, PeriodType, string][] = [
-    ['202425', 'Academic year', 'academic_year', '2024/25'],
-    ['202425', 'Financial year', 'financial_year', '2024-25'],
-    ['2024', 'Calendar year', 'calendar_year', '2024'],
-    ['202425', 'Financial year Q1', 'fy_quarter', '2024-25 Q1'],
-    ['202425', 'Financial year Q4', 'fy_quarter', '2024-25 Q4'],
-    ['2024', 'Reporting year', 'calendar_year', '2024'],
-    ['202324', 'Reporting year', 'academic_year', '2023/24'],
-    ['2024', 'January', 'month', '2024-01'],
-    ['2024', 'December', 'month', '2024-12'],
-    [' 199900 ', ' academic year ', 'academic_year', '1999/00'],
-  ];
-  for (const [code, identifier, type, label] of pairs) {
-    const period = periodFromDfe(code, identifier);
-    t.equal(period.type, type, `${code} ${identifier} is a ${type}`);
-    t.equal(period.label, label, `${code} ${identifier} is ${label}`);
-  }
-
-  const bad: [string, string, string][] = [
-    ['202425', 'Spring term', 'Cannot read the DfE period "202425" with time_identifier "Spring term": expected one of'],
-    ['202426', 'Academic year', 'Cannot read the DfE period "202426" with time_identifier "Academic year": the two years must be consecutive'],
-    ['2024', 'Academic year', 'Cannot read the DfE period "2024" with time_identifier "Academic year": expected a six-digit time_period'],
-    ['202425', 'Calendar year', 'Cannot read the DfE period "202425" with time_identifier "Calendar year": expected a four-digit time_period'],
-    ['202425', 'Financial year Q5', 'Cannot read the DfE period "202425" with time_identifier "Financial year Q5"'],
-    ['2024', 'Financial year Q1', 'expected a six-digit time_period'],
-    ['20242', 'Reporting year', 'Cannot read the DfE period "20242" with time_identifier "Reporting year": expected a time_period of four digits'],
-    ['202425', 'March', 'Cannot read the DfE period "202425" with time_identifier "March": expected a four-digit time_period'],
-    ['', '', 'Cannot read the DfE period "" with time_identifier ""'],
-  ];
-  for (const [code, identifier, start] of bad) {
-    try {
-      periodFromDfe(code, identifier);
-      t.fail(`${code} ${identifier} should throw`);
-    } catch (error) {
-      t.type(error, PeriodError);
-      t.match((error as Error).message, start, `${JSON.stringify(code)} ${JSON.stringify(identifier)}`);
-    }
-  }
-});
+// The explore-education-statistics time identifiers are tested in test/analysis/ees-time.test.ts.

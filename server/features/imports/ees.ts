@@ -28,6 +28,8 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 export interface EesFile {
   columns: string[];
   rows: Record<string, string>[];
+  /** Each row's line in the file (the header is line 1), for messages. */
+  lines?: number[];
 }
 
 export function parseEesFile(text: string): { ok: true; file: EesFile } | { ok: false; message: string } {
@@ -37,7 +39,7 @@ export function parseEesFile(text: string): { ok: true; file: EesFile } | { ok: 
     what: 'An explore-education-statistics file starts with the columns time_period, time_identifier and geographic_level. Download the data file (CSV) of the release, not a table built on the site.',
   });
   if (!parsed.ok) return parsed;
-  return { ok: true, file: { columns: parsed.columns, rows: parsed.rows.map((r) => r.values) } };
+  return { ok: true, file: { columns: parsed.columns, rows: parsed.rows.map((r) => r.values), lines: parsed.rows.map((r) => r.line) } };
 }
 
 export interface EesArea {
@@ -57,7 +59,21 @@ export interface EesSummary {
   /** A filter column that holds the figure's status (version: Provisional, Revised, Final). */
   statusColumn: string | null;
   periods: { label: string; type: string }[];
+  /** Rows whose time_period and time_identifier are no period of ours: one message per reason, naming the lines. */
   periodProblems: string[];
+}
+
+/** "line 7", "lines 7, 8 and 9", "lines 7, 8, 9, 10, 11 and 40 more". */
+function linesText(lines: number[]): string {
+  if (lines.length === 1) return `line ${lines[0]}`;
+  const shown = lines.slice(0, 5);
+  const more = lines.length - shown.length;
+  return more > 0 ? `lines ${shown.join(', ')} and ${more} more` : `lines ${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+}
+
+/** The line a row of the file is on (the header is line 1). */
+function lineOf(file: EesFile, index: number): number {
+  return file.lines?.[index] ?? index + 2;
 }
 
 export function areaOf(level: string, row: Record<string, string>): EesArea {
@@ -104,22 +120,26 @@ export function summariseEes(file: EesFile): EesSummary {
     }
   }
   const statusColumn = filterColumns.find((f) => f.values.length > 0 && f.values.every((v) => v.toLowerCase() in STATUS_WORDS))?.name ?? null;
-  const periodKeys = new Map<string, { label: string; type: string; position: number }>();
-  const periodProblems = new Set<string>();
-  for (const row of file.rows) {
+  const periodKeys = new Map<string, { label: string; type: string; position: number; problem: string | null }>();
+  const problemLines = new Map<string, number[]>();
+  file.rows.forEach((row, index) => {
     const key = `${row.time_period}|${row.time_identifier}`;
-    if (periodKeys.has(key)) continue;
-    try {
-      const p = periodFromDfe(row.time_period ?? '', row.time_identifier ?? '');
-      periodKeys.set(key, { label: p.label, type: p.type, position: p.position });
-    } catch (error) {
-      if (!(error instanceof PeriodError)) throw error;
-      periodProblems.add(error.message);
-      periodKeys.set(key, { label: '', type: '', position: 0 });
+    let known = periodKeys.get(key);
+    if (!known) {
+      try {
+        const p = periodFromDfe(row.time_period ?? '', row.time_identifier ?? '');
+        known = { label: p.label, type: p.type, position: p.position, problem: null };
+      } catch (error) {
+        if (!(error instanceof PeriodError)) throw error;
+        known = { label: '', type: '', position: 0, problem: error.message };
+      }
+      periodKeys.set(key, known);
     }
-  }
+    if (known.problem) problemLines.set(known.problem, [...(problemLines.get(known.problem) ?? []), lineOf(file, index)]);
+  });
+  const periodProblems = [...problemLines].map(([message, lines]) => `${linesText(lines)}: ${message}`);
   const periods = [...periodKeys.values()].filter((p) => p.label).sort((a, b) => a.position - b.position).map(({ label, type }) => ({ label, type }));
-  return { levels, otherLevels: levelsSeen.filter((l) => !(EES_LEVELS as readonly string[]).includes(l)), areas, filterColumns, indicatorColumns, statusColumn, periods, periodProblems: [...periodProblems] };
+  return { levels, otherLevels: levelsSeen.filter((l) => !(EES_LEVELS as readonly string[]).includes(l)), areas, filterColumns, indicatorColumns, statusColumn, periods, periodProblems };
 }
 
 // "Total" first (the usual choice), then the rest in order.
@@ -169,6 +189,7 @@ function figureOf(text: string, status: ObservationStatus | null): RawFigure {
 export function extractEes(file: EesFile, summary: EesSummary, mapping: EesMapping): EesExtract {
   const out: EesExtract = { local: [], england: [], region: [], regionName: null, authorities: [], problems: [] };
   const matchesFilters = (row: Record<string, string>) => Object.entries(mapping.filters).every(([column, value]) => (row[column] ?? '').trim() === value);
+  const lineByRow = new Map(file.rows.map((row, index) => [row, lineOf(file, index)]));
   const rows = file.rows.filter(matchesFilters);
   const level = (row: Record<string, string>) => (row.geographic_level ?? '').trim();
   const chosen = rows.filter((r) => level(r) === mapping.level && areaOf(mapping.level, r).code === mapping.areaCode);
@@ -188,7 +209,8 @@ export function extractEes(file: EesFile, summary: EesSummary, mapping: EesMappi
         period = periodFromDfe(row.time_period ?? '', row.time_identifier ?? '');
       } catch (error) {
         if (!(error instanceof PeriodError)) throw error;
-        out.problems.push({ where: `${name}, ${row.time_period}`, field: 'time_period', text: error.message });
+        // Refused, not left out: the import cannot go ahead while the chosen rows include it.
+        out.problems.push({ where: `${name}, line ${lineByRow.get(row)}`, field: 'time_identifier', text: error.message });
         continue;
       }
       const list = byPeriod.get(period.key) ?? [];
@@ -249,7 +271,10 @@ export function extractEes(file: EesFile, summary: EesSummary, mapping: EesMappi
       let period: Period;
       try {
         period = periodFromDfe(row.time_period ?? '', row.time_identifier ?? '');
-      } catch {
+      } catch (error) {
+        // Another authority's row in a period that is no period of ours: named on the mapping page
+        // (summary.periodProblems), and the partnership's own rows for it stop the import.
+        if (!(error instanceof PeriodError)) throw error;
         continue;
       }
       const text = (row[mapping.indicatorColumn] ?? '').trim();
