@@ -336,6 +336,43 @@ const commands: Command[] = [
       });
     },
   },
+  {
+    group: 'benchmark',
+    action: 'periods',
+    synopsis: '[--release FILE]',
+    summary: 'Report, by measure, the benchmark library\'s period labels that map to no period of ours.',
+    help: [
+      '  --release FILE      a release file in the long LAIT format (CSV or gzip) to check instead of the shipped one,',
+      '                      against the shipped dictionary (seeds/benchmark/lait-full-measures.csv)',
+      'Needs no database. Such periods are left out of imports, and each import says so.',
+    ],
+    options: { release: { type: 'string' } },
+    async prepare(values) {
+      const release = optional(values, 'release');
+      return new OwnWork(false, async () => {
+        const { releasePeriodReport } = await import('./benchmark/release-file.ts');
+        try {
+          return await releasePeriodReport(release ?? undefined);
+        } catch (error) {
+          throw new Refusal(error instanceof Error ? error.message : String(error));
+        }
+      });
+    },
+  },
+  {
+    group: 'notices',
+    action: 'run',
+    synopsis: '',
+    summary: 'Run one reminder pass: queue the notices now due and send the emails waiting (for cron, in place of the scheduler).',
+    help: ['Emails are sent when SMTP_URL and MAIL_FROM are set; otherwise notices stay in the app. Each notice is sent once,', 'even alongside running servers on PostgreSQL.'],
+    options: {},
+    async prepare() {
+      return new OwnWork(true, async (config, database) => {
+        const { runNoticesCommand } = await import('./features/reminders/scheduler.ts');
+        return runNoticesCommand(database!.db, config);
+      });
+    },
+  },
 ];
 
 const groups = [...new Set(commands.map((c) => c.group))];

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { describeFigure } from '../observations/figure.ts';
 import { CODE_PATTERN, POLARITIES, UNITS } from '../indicators/rules.ts';
 import { listIndicatorsForData } from '../observations/queries.ts';
 import { applyImport, NEW_PRIORITY, storePlan, updateImport, type BuiltImport, type NewPriority, type StoredPlan } from './apply.ts';
-import { buildLaitImport, indicatorCodeFor, loadBenchmark, NEIGHBOUR_MODELS, unitFor, type Benchmark, type LaitOptions } from './benchmark.ts';
+import { buildLaitImport, findMeasures, indicatorCodeFor, loadBenchmark, NEIGHBOUR_MODELS, type Benchmark, type LaitOptions } from './benchmark.ts';
 import { decodeUpload, parseCsvTableInSteps } from './csv-file.ts';
 import { buildCsvImport, CSV_COLUMNS, CSV_REQUIRED, CSV_WHAT, exportCsv, exportJson, templateCsv } from './csv-import.ts';
 import { buildEesImport, type StoredEesMapping } from './ees-import.ts';
@@ -489,6 +490,7 @@ export default async function importRoutes(app: FastifyInstance) {
     let newPriority: NewPriority | null = null;
     let kind: 'single' | 'gap' = 'single';
     const fileType = summary.periods[0]?.type;
+    if (!fileType) errors.push({ field: 'indicatorColumn', text: 'No row of the file has a time period this tracker reads (each is listed above with the reason): nothing in it can be imported' });
     if (indicatorCode === '__new') {
       const code = (values.newCode ?? '').trim();
       const titleText = (values.newTitle ?? '').trim();
@@ -563,6 +565,8 @@ export default async function importRoutes(app: FastifyInstance) {
 
   // ---- the benchmark library ----
 
+  const benchmarkQuery = z.object({ q: z.string().max(200).optional() });
+
   async function renderBenchmark(reply: FastifyReply, values: Record<string, string | string[]>, errors: FormError[], status = 200) {
     const { partnership } = reply.request.access!;
     const [bench, area, priorities, outcomes, indicators] = await Promise.all([
@@ -572,36 +576,42 @@ export default async function importRoutes(app: FastifyInstance) {
       listOutcomes(app.db, partnership.id),
       listIndicatorsForData(app.db, partnership.id),
     ]);
+    const authorities = (await bench.summary()).authorities;
     if (!values.laNumber) {
-      const own = bench.authorities.find((a) => a.laNumber === area.la_number) ?? bench.authorities.find((a) => a.name === area.la_name);
+      const own = authorities.find((a) => a.laNumber === area.la_number) ?? authorities.find((a) => a.name === area.la_name);
       if (own) values.laNumber = String(own.laNumber);
     }
+    const chosen = Array.isArray(values.measures) ? values.measures : values.measures ? [values.measures] : [];
+    const q = typeof values.q === 'string' ? values.q.trim() : '';
+    // Every measure, or those the search finds; measures already ticked stay in the list.
+    const found = await findMeasures(bench, q, bench.measures.length, chosen);
     return reply.code(status).view('imports/benchmark', {
       pageTitle: 'Import from the benchmark library',
       partnership,
-      authorities: bench.authorities,
+      authorities,
       models: NEIGHBOUR_MODELS.map((m) => ({ key: m.key, label: m.label })),
-      measures: bench.measures.map((m) => {
-        const code = indicatorCodeFor(m);
-        const periods = bench.index.periods(m.code);
-        return {
-          code: m.code,
-          title: m.chartTitle || m.measure,
-          unit: unitFor(m).unit,
-          polarity: m.polarity,
-          yearType: m.yearType,
-          periods: periods.length ? `${periods[0]} to ${periods.at(-1)}` : '',
-          imported: indicators.some((i) => i.code === code),
-        };
-      }),
+      q,
+      total: found.total,
+      libraryTotal: bench.measures.length,
+      measures: found.shown.map((m) => ({ ...m, imported: indicators.some((i) => i.code === m.indicatorCode) })),
       priorities,
       outcomes,
-      values: { ...values, measures: Array.isArray(values.measures) ? values.measures : values.measures ? [values.measures] : [] },
+      values: { ...values, measures: chosen },
       errors,
     });
   }
 
-  app.get('/p/:slug/data/benchmark', { config: { access: 'officer' } }, async (_request, reply) => renderBenchmark(reply, {}, []));
+  // Site admins: which period labels of the library map to no period of ours (also `npm run cli -- benchmark periods`).
+  app.get('/admin/benchmark', { config: { access: 'site_admin' } }, async (_request, reply) => {
+    const bench = await getBenchmark();
+    const [summary, report] = await Promise.all([bench.summary(), bench.periodReport()]);
+    return reply.view('imports/benchmark-periods', { pageTitle: 'Benchmark library: periods', file: path.relative(process.cwd(), bench.releaseFile) || bench.releaseFile, measures: summary.labels.size, rows: summary.rows, report });
+  });
+
+  app.get('/p/:slug/data/benchmark', { config: { access: 'officer' } }, async (request, reply) => {
+    const query = benchmarkQuery.safeParse(request.query ?? {});
+    return renderBenchmark(reply, { q: query.success ? (query.data.q ?? '') : '' }, []);
+  });
 
   app.post('/p/:slug/data/benchmark', { config: { access: 'officer' } }, async (request, reply) => {
     const { partnership } = request.access!;
@@ -613,7 +623,7 @@ export default async function importRoutes(app: FastifyInstance) {
     const bench = await getBenchmark();
     const errors: FormError[] = [];
     const laNumber = Number(text(body, 'laNumber'));
-    if (!bench.authorities.some((a) => a.laNumber === laNumber)) errors.push({ field: 'laNumber', text: 'Choose the local authority' });
+    if (!(await bench.summary()).authorities.some((a) => a.laNumber === laNumber)) errors.push({ field: 'laNumber', text: 'Choose the local authority' });
     const modelKey = text(body, 'model');
     if (!NEIGHBOUR_MODELS.some((m) => m.key === modelKey)) errors.push({ field: 'model', text: 'Choose the statistical-neighbour model' });
     if (!measures.length) errors.push({ field: 'measures', text: 'Choose at least one measure' });
@@ -634,7 +644,7 @@ export default async function importRoutes(app: FastifyInstance) {
       partnershipId: partnership.id,
       kind: 'lait',
       status: 'preview',
-      fileName: 'DfE Local Authority Interactive Tool extract (seeds/benchmark)',
+      fileName: 'DfE Local Authority Interactive Tool library (seeds/benchmark/lait-full.csv.gz)',
       mapping: options as unknown as Record<string, unknown>,
       plan,
       summary: plan.counts,

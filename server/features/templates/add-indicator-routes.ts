@@ -10,10 +10,13 @@ import { notFound } from '../../http-errors.ts';
 import * as format from '../../format.ts';
 import { callerIn, type Caller } from '../conversation/context.ts';
 import { applyImport, storePlan } from '../imports/apply.ts';
-import { buildLaitImport, indicatorCodeFor, loadBenchmark, NEIGHBOUR_MODELS, unitFor, type Benchmark } from '../imports/benchmark.ts';
+import { buildLaitImport, findMeasures, indicatorCodeFor, loadBenchmark, NEIGHBOUR_MODELS, type Benchmark } from '../imports/benchmark.ts';
 import { createImport, findPartnershipArea } from '../imports/queries.ts';
 import { findPriorityInPartnership, indicatorCodesTaken, indicatorCodeTaken, listPriorityChoices } from '../indicators/queries.ts';
 import { addTemplateIndicator, listTemplateIndicators, TemplateError } from './index.ts';
+
+/** How many of the library's measures a search shows at once. */
+const LIBRARY_SHOWN = 50;
 
 const priorityQuery = z.object({ priority: z.string().max(100).optional(), q: z.string().max(200).optional() });
 
@@ -34,28 +37,29 @@ export default async function addIndicatorRoutes(app: FastifyInstance) {
     const [bench, priorities, templateIndicators] = await Promise.all([getBenchmark(), listPriorityChoices(app.db, caller.partnershipId), listTemplateIndicators()]);
     const words = q.toLowerCase().split(/\s+/).filter(Boolean);
     const matches = (text: string) => words.every((w) => text.toLowerCase().includes(w));
-    const measures = bench.measures.filter((m) => matches(`${m.chartTitle} ${m.measure} ${m.code}`));
+    const found = await findMeasures(bench, q, LIBRARY_SHOWN);
     const suggested = templateIndicators.filter((i) => matches(`${i.spec.title} ${i.spec.code} ${i.templateName}`));
-    const used = new Set(await indicatorCodesTaken(app.db, caller.partnershipId, [...measures.map((m) => indicatorCodeFor(m)), ...suggested.map((i) => i.spec.code)]));
+    const used = new Set(await indicatorCodesTaken(app.db, caller.partnershipId, [...found.shown.map((m) => m.indicatorCode), ...suggested.map((i) => i.spec.code)]));
     return reply.code(status).view('indicators/from-library', {
       pageTitle: 'Add an indicator from the benchmark library or a template',
       partnership: caller.partnership,
       q,
       priorityId,
       priorityOptions: [{ value: '', text: 'Choose a priority' }, ...priorities.map((p) => ({ value: p.id, text: `${p.outcome_title}: ${p.title}` }))],
-      measures: measures.map((m) => {
-        const periods = bench.index.periods(m.code);
-        const code = indicatorCodeFor(m);
-        return {
-          code: m.code,
-          indicatorCode: code,
-          title: m.chartTitle || m.measure,
-          unit: format.unitName[unitFor(m).unit],
-          polarity: format.polarityLabel[m.polarity],
-          periods: periods.length ? `${periods[0]} to ${periods.at(-1)}` : 'no figures',
-          added: used.has(code) ? indicatorHref(caller, code) : null,
-        };
-      }),
+      total: found.total,
+      libraryTotal: bench.measures.length,
+      measures: found.shown.map((m) => ({
+        code: m.code,
+        indicatorCode: m.indicatorCode,
+        title: m.title,
+        topics: m.topics,
+        summary: m.summary,
+        unit: format.unitName[m.unit],
+        polarity: format.polarityLabel[m.polarity],
+        periods: m.periods,
+        notUnderstood: m.notUnderstood,
+        added: used.has(m.indicatorCode) ? indicatorHref(caller, m.indicatorCode) : null,
+      })),
       templateIndicators: suggested.map((i) => ({
         templateKey: i.templateKey,
         templateName: i.templateName,
@@ -108,14 +112,15 @@ export default async function addIndicatorRoutes(app: FastifyInstance) {
       return reply.redirect(indicatorHref(caller, code), 303);
     }
     const bench = await getBenchmark();
-    const measure = bench.measures.find((m) => m.code === measureCode);
+    const measure = measureCode ? bench.byCode.get(measureCode) : undefined;
     if (!measure) return renderLibrary(reply, caller, priorityId, q, [{ field: 'q', text: 'Choose a measure from the list' }], 400);
     const code = indicatorCodeFor(measure);
     if (await indicatorCodeTaken(app.db, caller.partnershipId, code)) {
       return renderLibrary(reply, caller, priorityId, q, [{ field: 'q', text: `The partnership already has ${code}: open it from the list, or import newer figures from Import and export` }], 400);
     }
     const area = await findPartnershipArea(app.db, caller.partnershipId);
-    const authority = bench.authorities.find((a) => a.laNumber === area.la_number) ?? bench.authorities.find((a) => a.name === area.la_name);
+    const { authorities } = await bench.load([measure.code]);
+    const authority = authorities.find((a) => a.laNumber === area.la_number) ?? authorities.find((a) => a.name === area.la_name);
     if (!authority) {
       return renderLibrary(reply, caller, priorityId, q, [{ field: 'q', text: 'The benchmark library does not know this partnership’s local authority: use “Import from the benchmark library” to choose the authority whose figures to take' }], 400);
     }
@@ -139,7 +144,7 @@ export default async function addIndicatorRoutes(app: FastifyInstance) {
       partnershipId: caller.partnershipId,
       kind: 'lait',
       status: 'preview',
-      fileName: 'DfE Local Authority Interactive Tool extract (seeds/benchmark)',
+      fileName: 'DfE Local Authority Interactive Tool library (seeds/benchmark/lait-full.csv.gz)',
       mapping: built.options as unknown as Record<string, unknown>,
       plan,
       summary: plan.counts,

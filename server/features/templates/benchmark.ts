@@ -1,22 +1,15 @@
 // Fills a template's indicators for an English authority from the benchmark library (seeds/benchmark/): the
 // authority's own series, England, its region and the average of its DfE statistical neighbours — the approach of
-// seeds/demo/build-coventry.ts for any authority, with the parsing left to seeds/benchmark/lait.ts.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+// seeds/demo/build-coventry.ts for any authority, with the reading and periods left to server/benchmark/.
 import { gapValue } from '../../analysis/gap.ts';
 import type { Period } from '../../analysis/periods.ts';
 import {
   areaKind,
   ENGLAND_LA_NUMBER,
-  indexLait,
   laitPeriod,
   meanOfAvailable,
   MIN_NEIGHBOURS_WITH_VALUE,
   neighboursOf,
-  parseLaitExtract,
-  parseLaitMeasures,
-  parseStatisticalNeighbours,
   regionOf,
   roundDecimals,
   roundSignificant,
@@ -24,22 +17,17 @@ import {
   type LaitMeasure,
   type LaitRow,
   type StatisticalNeighbourEntry,
-} from '../../../seeds/benchmark/lait.ts';
+} from '../../benchmark/library.ts';
+import { benchmarkLibrary, BENCHMARK_FOLDER, OGL, OGL_ATTRIBUTION } from '../../benchmark/release-file.ts';
 import type { Marker, SeriesRole } from '../../db/schema.ts';
-import type { TemplateIndicator } from './template-file.ts';
+import { readTemplateFiles, type TemplateIndicator } from './template-file.ts';
 
-export const OGL = 'Open Government Licence v3.0';
-export const OGL_ATTRIBUTION =
-  'Contains public sector information licensed under the Open Government Licence v3.0 (Department for Education).';
-
-const BENCHMARK_FOLDER = fileURLToPath(new URL('../../../seeds/benchmark/', import.meta.url));
+export { OGL, OGL_ATTRIBUTION };
 
 /** The neighbour models, newest first: an authority gets the newest one it is in. */
-const NEIGHBOUR_MODELS = [
-  { file: 'sn-may-2025.csv', name: 'May 2025' },
-  { file: 'sn-april-2021.csv', name: 'April 2021' },
-] as const;
+const NEIGHBOUR_MODEL_ORDER = ['2025-05', '2021-04'];
 
+/** The library's rows for the measures the templates use, with the dictionary and the neighbour models. */
 export interface Benchmark {
   rows: LaitRow[];
   index: LaitIndex;
@@ -49,9 +37,12 @@ export interface Benchmark {
 
 let cached: Promise<Benchmark | null> | undefined;
 
-/** The benchmark library, read once per process; null when its files are not there (it is optional). */
-export function loadBenchmark(folder = BENCHMARK_FOLDER): Promise<Benchmark | null> {
-  if (folder !== BENCHMARK_FOLDER) return readBenchmark(folder);
+/**
+ * The benchmark library's rows for every measure a template uses (read from the release once per process), or for
+ * the measures given; null when the library is not there (it is optional).
+ */
+export function loadBenchmark(folder = BENCHMARK_FOLDER, codes?: readonly string[]): Promise<Benchmark | null> {
+  if (folder !== BENCHMARK_FOLDER || codes) return readBenchmark(folder, codes);
   cached ??= readBenchmark(folder).catch((error: unknown) => {
     cached = undefined;
     throw error;
@@ -59,20 +50,17 @@ export function loadBenchmark(folder = BENCHMARK_FOLDER): Promise<Benchmark | nu
   return cached;
 }
 
-async function readBenchmark(folder: string): Promise<Benchmark | null> {
-  const at = (file: string) => `${folder}${folder.endsWith('/') ? '' : '/'}${file}`;
-  if (!existsSync(at('lait-extract.csv')) || !existsSync(at('lait-measures.csv'))) return null;
-  const [extract, measures, ...neighbourFiles] = await Promise.all([
-    readFile(at('lait-extract.csv'), 'utf8'),
-    readFile(at('lait-measures.csv'), 'utf8'),
-    ...NEIGHBOUR_MODELS.map((m) => (existsSync(at(m.file)) ? readFile(at(m.file), 'utf8') : Promise.resolve(null))),
-  ]);
-  const rows = parseLaitExtract(extract);
+async function readBenchmark(folder: string, codes?: readonly string[]): Promise<Benchmark | null> {
+  const library = await benchmarkLibrary(folder);
+  if (!library) return null;
+  const wanted = codes ?? (await readTemplateFiles()).flatMap((t) => t.outcomes.flatMap((o) => o.priorities.flatMap((p) => p.indicators.flatMap(measureCodes))));
+  const data = await library.load(wanted.filter((c) => library.byCode.has(c)));
+  const models = NEIGHBOUR_MODEL_ORDER.flatMap((key) => library.models.filter((m) => m.key === key));
   return {
-    rows,
-    index: indexLait(rows),
-    measures: new Map(parseLaitMeasures(measures).map((m) => [m.code, m])),
-    neighbourModels: NEIGHBOUR_MODELS.flatMap((m, i) => (neighbourFiles[i] ? [{ name: m.name, entries: parseStatisticalNeighbours(neighbourFiles[i]!) }] : [])),
+    rows: data.rows,
+    index: data.index,
+    measures: library.byCode,
+    neighbourModels: models.map((m) => ({ name: m.label, entries: m.entries })),
   };
 }
 
