@@ -25,8 +25,14 @@ export const MARKERS: Record<Marker, { short: string; label: string }> = {
   low: { short: 'low', label: 'fewer than the reporting threshold' },
 };
 
+// One formatter per number of decimals: toLocaleString with options builds a new one on every call, which made number
+// formatting most of a scorecard's cost (issue 20). The same output (toLocaleString is specified as this).
+const numberFormats = new Map<number, Intl.NumberFormat>();
+
 export function number(value: number, decimals: number): string {
-  return value.toLocaleString('en-GB', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  let formatter = numberFormats.get(decimals);
+  if (!formatter) numberFormats.set(decimals, (formatter = new Intl.NumberFormat('en-GB', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })));
+  return formatter.format(value);
 }
 
 /** A value with its unit, e.g. "12.3%", "21.4 per 1,000", "45.2". */

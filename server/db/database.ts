@@ -15,6 +15,8 @@ export interface Database {
   engine: Engine;
   /** The embedded instance, when there is one (tests dump it as a template). */
   pglite?: PGlite;
+  /** The embedded engine's count of statements that may have changed data (pglite-dialect.ts); none for a server. */
+  writeCount?: () => number;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   // A tarball holds the lock file of the process that dumped it, now unpacked over ours.
   if (options.loadDataDir) lock?.reassert();
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  const dialect = new PGliteDialect(pglite);
+  const db = new Kysely<DB>({ dialect });
   const close = async () => {
     try {
       await db.destroy();
@@ -71,7 +74,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       lock?.release();
     }
   };
-  return { db, engine: 'pglite', pglite, close };
+  return { db, engine: 'pglite', pglite, writeCount: () => dialect.writes.count, close };
 }
 
 /**

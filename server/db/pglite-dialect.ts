@@ -27,6 +27,11 @@ const { serialize } = protocol;
  */
 export class PGliteDialect implements Dialect {
   readonly #pglite: PGlite;
+  /**
+   * How many statements that may change data have run: this process is the engine's only client (data-dir-lock.ts),
+   * so a result read while this did not move is still what the database holds (issue 20: the API's caller lookup).
+   */
+  readonly writes = { count: 0 };
   constructor(pglite: PGlite) {
     this.#pglite = pglite;
   }
@@ -34,7 +39,7 @@ export class PGliteDialect implements Dialect {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.#pglite);
+    return new PGliteDriver(this.#pglite, this.writes);
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -77,9 +82,9 @@ class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
   #releases: (() => void)[] = [];
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGlite, writes: { count: number }) {
     this.#pglite = pglite;
-    this.#connection = new PGliteConnection(pglite);
+    this.#connection = new PGliteConnection(pglite, writes);
   }
   async init(): Promise<void> {
     await this.#pglite.waitReady;
@@ -115,6 +120,13 @@ class PGliteDriver implements Driver {
   }
 }
 
+/** A select that changes nothing: a query builder's select without a WITH clause, or raw text that is one plain select. */
+function isPlainSelect(compiledQuery: CompiledQuery): boolean {
+  const node = compiledQuery.query as { kind?: string; with?: unknown } | undefined;
+  if (node?.kind === 'SelectQueryNode') return !node.with;
+  return /^\s*select\s/i.test(compiledQuery.sql) && !/\b(nextval|setval|set_config|pg_advisory|lo_)/i.test(compiledQuery.sql) && !/\b(insert|update|delete|merge)\b/i.test(compiledQuery.sql);
+}
+
 /** The most statements kept prepared, and the largest kept: a many-row insert is used once, so it is not kept. */
 const PREPARED_CAPACITY = 300;
 const PREPARED_MAX_PARAMETERS = 100;
@@ -140,11 +152,24 @@ class PGliteConnection implements DatabaseConnection {
   /** Statement text → its prepared statement; least recently used first. */
   readonly #prepared = new Map<string, Prepared>();
   #counter = 0;
-  constructor(pglite: PGlite) {
+  readonly #writes: { count: number };
+  constructor(pglite: PGlite, writes: { count: number }) {
     this.#pglite = pglite;
+    this.#writes = writes;
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // Counted before it runs and after, whether it succeeds or not: anything but a plain select may change data.
+    const mayWrite = !isPlainSelect(compiledQuery);
+    if (mayWrite) this.#writes.count++;
+    try {
+      return await this.#execute<R>(compiledQuery);
+    } finally {
+      if (mayWrite) this.#writes.count++;
+    }
+  }
+
+  async #execute<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     let result;
     try {
       result = await this.#run(compiledQuery);

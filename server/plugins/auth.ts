@@ -30,6 +30,8 @@ export const roleAtLeast = (role: Role | null | undefined, needed: Role) => !!ro
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
+    /** `false`: a route whose address carries its own secret (a signed one-click unsubscribe link) takes no CSRF token. */
+    csrf?: false;
   }
   interface FastifyRequest {
     caller: Caller | null;
@@ -109,7 +111,7 @@ export default fp(
     // CSRF: every unsafe request carried by a cookie must also carry the token from our own page
     // (form field `_csrf` or header `x-csrf-token`). Bearer-token API calls carry no cookie and need none.
     app.addHook('preHandler', async (request, reply) => {
-      if (SAFE_METHODS.has(request.method) || request.caller?.via === 'token') return;
+      if (SAFE_METHODS.has(request.method) || request.caller?.via === 'token' || request.routeOptions.config?.csrf === false) return;
       if (request.is404) return;
       const body = request.body as Record<string, unknown> | undefined;
       const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? headerValue(request.headers['x-csrf-token']);
@@ -130,15 +132,35 @@ declare module 'fastify' {
   }
 }
 
+/** API token lookups kept on the embedded engine (see identifyCaller), per database; at most 10 s, so a token's use is still noted once a minute. */
+const keptTokenCallers = new WeakMap<object, Map<string, { writes: number; at: number; value: { caller: Caller; access: PartnershipAccess | null } }>>();
+const TOKEN_LOOKUP_KEPT_MS = 10_000;
+
 async function identifyCaller(app: FastifyInstance, request: FastifyRequest, slug: string | null, idleMinutes: number): Promise<{ caller: Caller; access: PartnershipAccess | null } | null> {
   const authorization = request.headers.authorization;
   if (authorization && isApiRequest(request)) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new HttpError(401, 'The Authorization header must be "Bearer <token>"', 'unauthorised');
+    // On the embedded engine a token's lookup is kept while no statement that may change data has run since it was
+    // read (this process is the database's only client): a revoked token, a changed role or a moved data version is
+    // a write, so it takes effect at the next request, as before. A PostgreSQL server has other clients: asked always.
+    const writes = app.dbWriteCount?.();
+    const kept = writes === undefined ? undefined : keptTokenCallers.get(app.db);
+    const key = `${match[1]}\n${slug ?? ''}`;
+    const hit = kept?.get(key);
+    if (hit && hit.writes === writes && Date.now() - hit.at < TOKEN_LOOKUP_KEPT_MS) return hit.value;
     const found = await findTokenCaller(app.db, match[1]!, slug);
     if (!found) throw new HttpError(401, 'The API token is not valid or has been revoked', 'unauthorised');
     if (found.unusedForAMinute) await noteTokenUse(app.db, found.tokenId, found.user.id, request.ip);
-    return { caller: { user: found.user, via: 'token', canWrite: found.canWrite, tokenId: found.tokenId }, access: found.access };
+    const value = { caller: { user: found.user, via: 'token' as const, canWrite: found.canWrite, tokenId: found.tokenId }, access: found.access };
+    if (writes !== undefined && app.dbWriteCount!() === writes) {
+      let map = keptTokenCallers.get(app.db);
+      if (!map) keptTokenCallers.set(app.db, (map = new Map()));
+      map.delete(key);
+      map.set(key, { writes, at: Date.now(), value });
+      if (map.size > 1000) map.delete(map.keys().next().value!);
+    }
+    return value;
   }
   const sessionToken = request.cookies[SESSION_COOKIE];
   if (!sessionToken) return null;

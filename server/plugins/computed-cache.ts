@@ -26,6 +26,22 @@ export class ComputedCache {
     return pending;
   }
 
+  /** The entry under `key`, if there is one (marked as recently used); nothing is computed. */
+  peek<T>(key: string): Promise<T> | undefined {
+    const found = this.#entries.get(key);
+    if (!found) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, found);
+    return found as Promise<T>;
+  }
+
+  set<T>(key: string, value: Promise<T>): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    value.catch(() => this.#entries.delete(key));
+    while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
   get size() {
     return this.#entries.size;
   }
@@ -37,6 +53,11 @@ declare module 'fastify' {
     computed: ComputedCache;
     /** One indicator's results (the analysis API): small, so many are kept, apart so they never push out the large. */
     computedPerIndicator: ComputedCache;
+    /**
+     * Each indicator's judgement, keyed by the indicator's own data version (migration 0020) and the settings: what a
+     * whole-partnership result is assembled from, so a change to one indicator recomputes that one alone (issue 20).
+     */
+    judgements: ComputedCache;
   }
 }
 
@@ -44,6 +65,7 @@ export default fp(
   async function computedCache(app: FastifyInstance) {
     app.decorate('computed', new ComputedCache(40));
     app.decorate('computedPerIndicator', new ComputedCache(2000));
+    app.decorate('judgements', new ComputedCache(4000));
   },
   { name: 'computed-cache' },
 );

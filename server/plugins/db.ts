@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<DB>;
     dbEngine: Engine;
+    /** The embedded engine's count of statements that may have changed data (server/db/pglite-dialect.ts); null for a server. */
+    dbWriteCount: (() => number) | null;
   }
 }
 
@@ -16,6 +18,7 @@ export default fp(
   async function db(app: FastifyInstance, options: { database: Database }) {
     app.decorate('db', options.database.db);
     app.decorate('dbEngine', options.database.engine);
+    app.decorate('dbWriteCount', options.database.writeCount ?? null);
   },
   { name: 'db' },
 );

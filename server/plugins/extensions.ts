@@ -59,7 +59,8 @@ export default fp(
     ]);
     // The navigation for the partnership in the URL, filtered by the caller's role.
     app.addHook('preHandler', async (request, reply) => {
-      if (!request.access) return;
+      // The JSON API renders no page: no navigation to work out on every call (issue 20).
+      if (!request.access || request.url.startsWith('/api/v1/')) return;
       const { role, partnership } = request.access;
       reply.locals = {
         ...reply.locals,

@@ -3,6 +3,8 @@ import type { LinearFit } from '../../analysis/forecast.ts';
 import type { DB, Marker, ObservationStatus, SeriesRole } from '../../db/schema.ts';
 import type { ManualPoint } from '../../db/schema-analysis.ts';
 import { lockPartnershipData } from '../../db/transaction.ts';
+import { activeIndicator } from '../../db/retired.ts';
+import { indicatorColumns, type IndicatorRecord } from '../indicators/queries.ts';
 
 // Every query about agreed baselines. Scoped by partnership through the indicator.
 
@@ -35,13 +37,15 @@ export async function findBaseline(db: Kysely<DB>, indicatorId: string, version?
 }
 
 /** The latest agreed baseline of every indicator of a partnership, in one query. */
-export async function latestBaselines(db: Kysely<DB>, partnershipId: string) {
+export async function latestBaselines(db: Kysely<DB>, partnershipId: string, indicatorIds?: readonly string[]) {
+  if (indicatorIds && !indicatorIds.length) return [];
   return db
     .selectFrom('baseline')
     .innerJoin('indicator', 'indicator.id', 'baseline.indicator_id')
     .distinctOn('baseline.indicator_id')
     .select(baselineColumns)
     .where('indicator.partnership_id', '=', partnershipId)
+    .$if(indicatorIds !== undefined, (q) => q.where('baseline.indicator_id', 'in', indicatorIds!))
     .orderBy('baseline.indicator_id')
     .orderBy('baseline.version', 'desc')
     .execute();
@@ -102,14 +106,16 @@ export async function insertBaseline(
  * of what is judged (local, or the gap's two groups) and only the latest few figures of each comparator and target
  * (a batch page compares the latest figures), as lean rows with no timestamps to parse.
  */
-export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: string, roles: readonly SeriesRole[]) {
+export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: string, roles: readonly SeriesRole[], indicatorIds?: readonly string[]) {
+  // Only some indicators (those whose data version moved, issue 20), or all of them.
+  const only = indicatorIds ? sql` and s.indicator_id in (${sql.join(indicatorIds.length ? indicatorIds : ['00000000-0000-0000-0000-000000000000'])})` : sql``;
   const measured = new Set<SeriesRole>(['local', 'focus', 'comparison']);
   const measuredRoles = roles.filter((r) => measured.has(r));
   const comparatorRoles = roles.filter((r) => !measured.has(r));
   const figures = sql<FigureRow>`
     select s.indicator_id, s.role, o.period_position, o.period_label, o.value, o.marker, o.status, o.numerator
     from observation o join series s on s.id = o.series_id join indicator i on i.id = s.indicator_id
-    where i.partnership_id = ${partnershipId} and s.role in (${sql.join(measuredRoles.length ? measuredRoles : ['local'])})`;
+    where i.partnership_id = ${partnershipId} and s.role in (${sql.join(measuredRoles.length ? measuredRoles : ['local'])})${only}`;
   if (!comparatorRoles.length) return (await sql<FigureRow>`${figures} order by 3`.execute(db)).rows;
   const result = await sql<FigureRow>`
     ${figures}
@@ -118,7 +124,7 @@ export async function listFiguresForPartnership(db: Kysely<DB>, partnershipId: s
       select s.indicator_id, s.role, o.period_position, o.period_label, o.value, o.marker, o.status, o.numerator,
              row_number() over (partition by o.series_id order by o.period_position desc) as recent
       from observation o join series s on s.id = o.series_id join indicator i on i.id = s.indicator_id
-      where i.partnership_id = ${partnershipId} and s.role in (${sql.join(comparatorRoles)})
+      where i.partnership_id = ${partnershipId} and s.role in (${sql.join(comparatorRoles)})${only}
     ) latest
     where recent <= ${RECENT_COMPARATOR_FIGURES}
     order by 3`.execute(db);
@@ -157,4 +163,29 @@ export async function latestAuthorityValues(db: Kysely<DB>, partnershipId: strin
     .execute();
   if (!rows.length) return null;
   return { position: rows[0]!.period_position, values: rows.map((r) => r.value!) };
+}
+
+/**
+ * The indicators a partnership's scorecard lists (population indicators in use, in their order), each with its own data
+ * version (migration 0020), in one query answering one text value: what each cached judgement is keyed by, so that
+ * after a change only the indicators whose version moved are read and analysed afresh. An indicator without a version
+ * row is given none (never cached).
+ */
+export async function listedIndicatorVersions(db: Kysely<DB>, partnershipId: string): Promise<{ id: string; version: string | null }[]> {
+  const result = await sql<{ listed: string | null }>`
+    select string_agg(i.id::text || ' ' || coalesce(d.version::text, '-'), ',' order by i.position, i.title) as listed
+    from indicator i left join indicator_data_version d on d.indicator_id = i.id
+    where i.partnership_id = ${partnershipId} and i.programme_id is null and ${activeIndicator('i')}`.execute(db);
+  const listed = result.rows[0]?.listed;
+  if (!listed) return [];
+  return listed.split(',').map((entry) => {
+    const [id, version] = entry.split(' ') as [string, string];
+    return { id, version: version === '-' ? null : version };
+  });
+}
+
+/** Some of a partnership's indicators, as `listIndicators` reads them. */
+export async function indicatorsById(db: Kysely<DB>, partnershipId: string, ids: readonly string[]): Promise<IndicatorRecord[]> {
+  if (!ids.length) return [];
+  return db.selectFrom('indicator').select(indicatorColumns).where('indicator.partnership_id', '=', partnershipId).where('indicator.id', 'in', ids).execute();
 }

@@ -13,7 +13,7 @@ import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import * as format from '../../format.ts';
 import { measuredSeries, type ObservationLike } from '../indicators/measure.ts';
 import { listIndicators, listObservationsForIndicator, type IndicatorRecord } from '../indicators/queries.ts';
-import { insertBaseline, latestBaselines, listFiguresForPartnership, type BaselineRecord } from './queries.ts';
+import { indicatorsById, insertBaseline, listedIndicatorVersions, latestBaselines, listFiguresForPartnership, type BaselineRecord } from './queries.ts';
 import { latestSpcSettings, settingsOf } from './spc-settings.ts';
 
 export const DEFAULT_SPC: SpcSettings = { screen: false };
@@ -93,19 +93,33 @@ export function thresholdFor(role: Role, partnership: { small_number_threshold: 
   return roleAtLeast(role, 'officer') ? null : partnership.small_number_threshold;
 }
 
-/** Every indicator of a partnership analysed: three queries, whatever the number of indicators. */
-export async function analysePartnership(
+/** How many indicators the batch analysis has judged in this process (tests count recomputations with it). */
+export const batchAnalysisCount = { indicators: 0 };
+
+export interface AnalysedIndicator {
+  indicator: IndicatorRecord;
+  observations: Awaited<ReturnType<typeof listFiguresForPartnership>>;
+  baseline: BaselineRecord | null;
+  analysis: IndicatorAnalysis;
+}
+
+/**
+ * Some of a partnership's indicators analysed (all of them when `only` is undefined): four queries, whatever their
+ * number.
+ */
+async function analyseIndicators(
   db: Kysely<DB>,
   partnershipId: string,
+  indicators: readonly IndicatorRecord[],
+  only: readonly string[] | undefined,
   ragRule: RagRule,
-  settings: SpcSettings = DEFAULT_SPC,
-  smallNumberThreshold: number | null = null,
-) {
-  const [indicators, observations, baselines, spcSettings] = await Promise.all([
-    listIndicators(db, partnershipId),
-    listFiguresForPartnership(db, partnershipId, SCORECARD_ROLES),
-    latestBaselines(db, partnershipId),
-    latestSpcSettings(db, partnershipId),
+  settings: SpcSettings,
+  smallNumberThreshold: number | null,
+): Promise<AnalysedIndicator[]> {
+  const [observations, baselines, spcSettings] = await Promise.all([
+    listFiguresForPartnership(db, partnershipId, SCORECARD_ROLES, only),
+    latestBaselines(db, partnershipId, only),
+    latestSpcSettings(db, partnershipId, only),
   ]);
   // Each indicator's agreed SPC settings, so the scorecard's icons are the ones its own chart shows.
   const spcOf = new Map(spcSettings.map((r) => [r.indicator_id, settingsOf(r)]));
@@ -117,6 +131,7 @@ export async function analysePartnership(
     list.push(o);
   }
   const baselineOf = new Map(baselines.map((b) => [b.indicator_id, b]));
+  batchAnalysisCount.indicators += indicators.length;
   return indicators.map((indicator) => {
     const rows = suppressSmallNumbers(byIndicator.get(indicator.id) ?? [], indicator.unit, smallNumberThreshold);
     return {
@@ -126,6 +141,18 @@ export async function analysePartnership(
       analysis: analyse(indicator, rows, baselineOf.get(indicator.id), ragRule, spcOf.get(indicator.id) ?? settings),
     };
   });
+}
+
+/** Every indicator of a partnership analysed: four queries, whatever the number of indicators. */
+export async function analysePartnership(
+  db: Kysely<DB>,
+  partnershipId: string,
+  ragRule: RagRule,
+  settings: SpcSettings = DEFAULT_SPC,
+  smallNumberThreshold: number | null = null,
+): Promise<AnalysedIndicator[]> {
+  const indicators = await listIndicators(db, partnershipId);
+  return analyseIndicators(db, partnershipId, indicators, undefined, ragRule, settings, smallNumberThreshold);
 }
 
 // ---- Agreeing a baseline ---------------------------------------------------------------------------------------
@@ -221,17 +248,62 @@ export async function agreeBaseline(
   return { ok: true, baseline: record };
 }
 
+interface ResultCache {
+  get<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  peek<T>(key: string): Promise<T> | undefined;
+  set<T>(key: string, value: Promise<T>): void;
+}
+
 /**
  * The analysis of every indicator, from the cache when the partnership's data has not changed since it was computed.
  * The key holds everything the result depends on beyond the data: the RAG rule, the small-number threshold applied
  * and the SPC settings.
+ *
+ * When the partnership's data version has moved, only the indicators whose own data version moved (migration 0020)
+ * are analysed afresh; every other indicator's judgement is reused from `judgements`, keyed by the indicator, its
+ * version and the same settings. The versions are read from the database before the figures, so a judgement is never
+ * kept under a version newer than the figures it was made from, and a change made through any app instance moves
+ * them for every instance.
  */
 export function analysePartnershipCached(
-  app: { computed: { get<T>(key: string, compute: () => Promise<T>): Promise<T> }; db: Kysely<DB> },
+  app: { computed: ResultCache; judgements: ResultCache; db: Kysely<DB> },
   partnership: { id: string; data_version: string; rag_rule: RagRule },
   smallNumberThreshold: number | null,
   settings: SpcSettings = DEFAULT_SPC,
-) {
-  const key = `analysis:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, smallNumberThreshold, settings])}`;
-  return app.computed.get(key, () => analysePartnership(app.db, partnership.id, partnership.rag_rule, settings, smallNumberThreshold));
+): Promise<AnalysedIndicator[]> {
+  const options = JSON.stringify([partnership.rag_rule, smallNumberThreshold, settings]);
+  const key = `analysis:${partnership.id}:${partnership.data_version}:${options}`;
+  return app.computed.get(key, async () => {
+    const listed = await listedIndicatorVersions(app.db, partnership.id);
+    const keyOf = (id: string, version: string | null) => (version === null ? null : `judgement:${id}:${version}:${options}`);
+    const reused = new Map<string, Promise<AnalysedIndicator>>();
+    const stale: string[] = [];
+    for (const { id, version } of listed) {
+      const k = keyOf(id, version);
+      const found = k === null ? undefined : app.judgements.peek<AnalysedIndicator>(k);
+      if (found) reused.set(id, found);
+      else stale.push(id);
+    }
+    const fresh = new Map<string, AnalysedIndicator>();
+    if (stale.length) {
+      // Every figure read after the versions: a judgement is never kept under a version newer than its figures.
+      const all = stale.length === listed.length;
+      const indicators = all ? await listIndicators(app.db, partnership.id) : await indicatorsById(app.db, partnership.id, stale);
+      const staleIds = new Set(stale);
+      const versionOf = new Map(listed.map((l) => [l.id, l.version]));
+      const toAnalyse = indicators.filter((i) => staleIds.has(i.id));
+      for (const result of await analyseIndicators(app.db, partnership.id, toAnalyse, all ? undefined : stale, partnership.rag_rule, settings, smallNumberThreshold)) {
+        fresh.set(result.indicator.id, result);
+        const k = keyOf(result.indicator.id, versionOf.get(result.indicator.id) ?? null);
+        if (k !== null) app.judgements.set(k, Promise.resolve(result));
+      }
+    }
+    // Each in the listed order: a reused judgement carries its indicator as read at the same version.
+    const results: AnalysedIndicator[] = [];
+    for (const { id } of listed) {
+      const result = fresh.get(id) ?? (await reused.get(id));
+      if (result) results.push(result);
+    }
+    return results;
+  });
 }

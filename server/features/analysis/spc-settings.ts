@@ -45,13 +45,15 @@ export async function findSpcSettings(db: Kysely<DB>, indicatorId: string, versi
 }
 
 /** The latest agreed settings of every indicator of a partnership, in one query. */
-export async function latestSpcSettings(db: Kysely<DB>, partnershipId: string) {
+export async function latestSpcSettings(db: Kysely<DB>, partnershipId: string, indicatorIds?: readonly string[]) {
+  if (indicatorIds && !indicatorIds.length) return [];
   return db
     .selectFrom('spc_setting')
     .innerJoin('indicator', 'indicator.id', 'spc_setting.indicator_id')
     .distinctOn('spc_setting.indicator_id')
     .select(spcSettingColumns)
     .where('indicator.partnership_id', '=', partnershipId)
+    .$if(indicatorIds !== undefined, (q) => q.where('spc_setting.indicator_id', 'in', indicatorIds!))
     .orderBy('spc_setting.indicator_id')
     .orderBy('spc_setting.version', 'desc')
     .execute();
