@@ -14,6 +14,8 @@ export interface ActionFilters {
   ownerId?: string;
   /** Today's date (YYYY-MM-DD): only actions past their due date and not done. */
   overdueOn?: string;
+  /** Only actions following this golden thread: chosen for them, or through a linked case study. */
+  threadSlug?: string;
 }
 
 const actionColumns = [
@@ -49,6 +51,30 @@ export async function listActions(db: Kysely<DB>, partnershipId: string, filters
   if (filters.indicatorId) {
     const indicatorId = filters.indicatorId;
     query = query.where((eb) => eb.exists(eb.selectFrom('action_indicator').select('action_id').whereRef('action_indicator.action_id', '=', 'action.id').where('action_indicator.indicator_id', '=', indicatorId)));
+  }
+  if (filters.threadSlug) {
+    const threadSlug = filters.threadSlug;
+    query = query.where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('action_golden_thread')
+            .select('action_golden_thread.action_id')
+            .whereRef('action_golden_thread.action_id', '=', 'action.id')
+            .where('action_golden_thread.partnership_id', '=', partnershipId)
+            .where('action_golden_thread.thread_slug', '=', threadSlug),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('action_case_study')
+            .innerJoin('case_study_golden_thread', 'case_study_golden_thread.case_study_number', 'action_case_study.case_study_number')
+            .select('action_case_study.action_id')
+            .whereRef('action_case_study.action_id', '=', 'action.id')
+            .where('action_case_study.partnership_id', '=', partnershipId)
+            .where('case_study_golden_thread.thread_slug', '=', threadSlug),
+        ),
+      ]),
+    );
   }
   if (filters.priorityId) {
     const priorityId = filters.priorityId;

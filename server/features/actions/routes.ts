@@ -26,6 +26,7 @@ import { findPartner, listPartnerChoices } from '../partners/queries.ts';
 import { findPriority } from '../partnerships/queries.ts';
 import { addUpdate, countUpdates, createAction, deleteAction, findAction, listActions, listUpdates, ownIds, updateAction, type ActionFilters, type ActionValues } from './queries.ts';
 import { actionRows } from './view-model.ts';
+import { listActionEvidence, listGoldenThreads } from '../library/queries.ts';
 import { actionJson, actionJsonSchema, actionsParams } from './api-routes.ts';
 import type { ApiDoc } from '../../openapi/describe.ts';
 
@@ -64,6 +65,7 @@ const listQuery = z.object({
   priority: z.uuid().optional().catch(undefined),
   overdue: z.literal('yes').optional().catch(undefined),
   mine: z.literal('yes').optional().catch(undefined),
+  thread: z.string().max(100).optional().catch(undefined),
 });
 
 const newQuery = z.object({ indicator: z.string().max(64).optional().catch(undefined), priority: z.uuid().optional().catch(undefined) });
@@ -117,14 +119,22 @@ export default async function actionRoutes(app: FastifyInstance) {
       overdueOn: query.overdue ? today : undefined,
       ownerId: query.mine ? caller.userId : undefined,
     };
+    const threads = await listGoldenThreads(app.db);
+    // An unknown golden thread is said so, and filters nothing rather than everything.
+    const thread = query.thread ? threads.find((t) => t.slug === query.thread) : undefined;
+    const threadError = query.thread && !thread ? [{ field: 'thread', text: `There is no golden thread “${query.thread}”: choose one from the list` }] : [];
+    if (thread) filters.threadSlug = thread.slug;
     const [actions, partners, priorities] = await Promise.all([
-      listActions(app.db, caller.partnershipId, filters),
+      threadError.length ? Promise.resolve([]) : listActions(app.db, caller.partnershipId, filters),
       listPartnerChoices(app.db, caller.partnershipId),
       listPriorityChoices(app.db, caller.partnershipId),
     ]);
-    const filtered = Boolean(query.status || query.partner || query.priority || query.overdue || query.mine);
-    return reply.view('actions/index', {
-      pageTitle: 'Actions',
+    const filtered = Boolean(query.status || query.partner || query.priority || query.overdue || query.mine || query.thread);
+    return reply.code(threadError.length ? 400 : 200).view('actions/index', {
+      pageTitle: `${threadError.length ? 'Error: ' : ''}Actions`,
+      errors: threadError,
+      thread: thread ? { slug: thread.slug, name: thread.name, href: `/p/${caller.partnership.slug}/library/threads/${thread.slug}` } : null,
+      threadOptions: [{ value: '', text: 'Any golden thread' }, ...threads.map((t) => ({ value: t.slug, text: `${t.number ? `${t.number}. ` : ''}${t.name}` }))],
       partnership: caller.partnership,
       canManage: caller.canManage,
       actions: actionRows(actions, caller.partnership.slug, today),
@@ -262,7 +272,8 @@ export default async function actionRoutes(app: FastifyInstance) {
   }
 
   async function renderAction(reply: FastifyReply, caller: Caller, action: NonNullable<Awaited<ReturnType<typeof findAction>>>, form?: { values: Record<string, unknown>; errors: FieldError[] }) {
-    const updates = await listUpdates(app.db, caller.partnershipId, action.id);
+    const [updates, evidence] = await Promise.all([listUpdates(app.db, caller.partnershipId, action.id), listActionEvidence(app.db, caller.partnershipId, action.id)]);
+    const slug = caller.partnership.slug;
     const [row] = actionRows([action], caller.partnership.slug);
     const canUpdate = caller.canManage || (roleAtLeast(caller.role, 'officer') && action.owner_id === caller.userId);
     return reply.code(form ? 400 : 200).view('actions/show', {
@@ -277,6 +288,11 @@ export default async function actionRoutes(app: FastifyInstance) {
         bodyHtml: renderText(u.body),
         statusChange: u.status_to ? { from: actionStatusLabel[u.status_from], to: actionStatusLabel[u.status_to], tag: actionStatusTag[u.status_to] } : null,
       })),
+      evidence: {
+        caseStudies: evidence.caseStudies.map((c) => ({ ...c, href: `/library/case-studies/${c.number}` })),
+        threads: evidence.threads.map((t) => ({ ...t, href: `/p/${slug}/library/threads/${t.slug}` })),
+        linksHref: `/p/${slug}/library/actions/${action.id}`,
+      },
       updateForm: form ?? { values: { status: action.status }, errors: [] },
       errors: form?.errors ?? [],
       statusOptions,

@@ -18,6 +18,7 @@ import { agreeBaseline, analyse, analysePartnershipCached, formattersFor, thresh
 import { acceptedBaselineRange, defaultBaselinePosition, describeBaselineFit } from '../../analysis/baseline.ts';
 import { suppressSmallNumbers } from '../observations/small-numbers.ts';
 import { scorecardRows, scorecardCsv, type ScorecardFilters } from './scorecard.ts';
+import { scorecardThreadFilter, type ThreadFilter } from './thread-filter.ts';
 
 const codeParams = z.object({ slug: z.string(), code: z.string().min(1).max(64) });
 
@@ -232,9 +233,9 @@ export default async function analysisRoutes(app: FastifyInstance) {
    * Everything on the scorecard but the person viewing it, computed once per data version (and settings, threshold
    * and filters) and cached: the partnership, the guard's query, is all a repeat visit reads.
    */
-  async function loadScorecard(request: FastifyRequest) {
+  async function loadScorecard(request: FastifyRequest, thread: ThreadFilter['filters'] = {}) {
     const parsed = scorecardQuery.safeParse(request.query);
-    const filters: ScorecardFilters = parsed.success ? parsed.data : {};
+    const filters: ScorecardFilters = { ...(parsed.success ? parsed.data : {}), ...thread };
     const partnership = request.access!.partnership;
     const threshold = thresholdFor(request.access!.role, partnership);
     const key = `scorecard:${partnership.id}:${partnership.data_version}:${JSON.stringify([partnership.rag_rule, threshold, filters])}`;
@@ -251,15 +252,18 @@ export default async function analysisRoutes(app: FastifyInstance) {
   }
 
   app.get('/p/:slug/scorecard', { config: { access: 'viewer' } }, async (request, reply) => {
-    const { table, ...data } = await loadScorecard(request);
+    const thread = await scorecardThreadFilter(app.db, request.access!.partnership.id, request.query);
+    const { table, ...data } = await loadScorecard(request, thread.filters);
+    if (thread.unknown) reply.code(400);
     return reply.viewWithFragments(
       'analysis/scorecard',
       {
-        pageTitle: 'Scorecard: which curves turned',
+        pageTitle: `${thread.unknown ? 'Error: ' : ''}Scorecard: which curves turned`,
         ...data,
         statusLabels: STATUS,
         statusOrder: STATUS_ORDER,
         ragLegend: describeRagRule(data.partnership.rag_rule),
+        thread,
         query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
       },
       { table },
@@ -267,7 +271,8 @@ export default async function analysisRoutes(app: FastifyInstance) {
   });
 
   app.get('/p/:slug/scorecard.csv', { config: { access: 'viewer' } }, async (request, reply) => {
-    const data = await loadScorecard(request);
+    const thread = await scorecardThreadFilter(app.db, request.access!.partnership.id, request.query);
+    const data = await loadScorecard(request, thread.filters);
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${data.partnership.slug}-scorecard.csv"`)

@@ -11,6 +11,9 @@ export interface ScorecardFilters {
   status?: string;
   outcome?: string;
   priority?: string;
+  /** A golden thread (its slug) and the codes of the indicators that follow it (thread-filter.ts). */
+  thread?: string;
+  threadCodes?: string[];
   sort?: 'structure' | 'status' | 'title' | 'direction';
 }
 
@@ -68,6 +71,46 @@ export function sparklinePath(points: { position: number; value: number | null }
   return path;
 }
 
+// What a row shows of one indicator's judgement, worked out once per judgement: a cached judgement (the same object
+// until the indicator's data changes, issue 20) is not formatted again when another indicator changes.
+const columnsOf = new WeakMap<Analysed, Omit<ScorecardRow, 'outcomeId' | 'outcome' | 'priorityId' | 'priority'>>();
+
+function indicatorColumns(entry: Analysed) {
+  const found = columnsOf.get(entry);
+  if (found) return found;
+  const { indicator, observations, analysis } = entry;
+  const spec = format.unitSpecOf(indicator);
+  const measured = measuredSeries(indicator, observations);
+  const latest = measured.at(-1) ?? null;
+  const england = analysis.comparators.find((c) => c.role === 'england');
+  const lastSignal = [...analysis.spc.points].reverse().find((p) => p.type !== 'common_cause');
+  const latestSpc = analysis.spc.points.at(-1);
+  const columns: Omit<ScorecardRow, 'outcomeId' | 'outcome' | 'priorityId' | 'priority'> = {
+    code: indicator.code,
+    title: indicator.title,
+    latestPeriod: latest?.label ?? null,
+    latestText: latest ? format.observation(latest, spec) : 'no data',
+    latestValue: latest?.value ?? null,
+    provisional: latest?.provisional ?? false,
+    status: analysis.status.code,
+    statusLabel: STATUS[analysis.status.code].label,
+    sentence: analysis.status.sentence,
+    direction: analysis.direction.againstPrevious,
+    directionLabel: DIRECTION[analysis.direction.againstPrevious],
+    streak: analysis.streak.periods ? `${DIRECTION[analysis.streak.direction]} ${analysis.streak.periods}` : '',
+    vsEngland: england ? `${england.comparison} (${england.difference >= 0 ? '+' : ''}${format.number(england.difference, indicator.decimals)})` : '',
+    rag: analysis.rag?.rag ?? null,
+    spcSignal: latestSpc && lastSignal && lastSignal.position === latestSpc.position ? SPC_TYPE[lastSignal.type] : latestSpc ? 'Common cause' : null,
+    mdc: mdcSummary(indicator, analysis),
+    gapChange: analysis.gap?.narrowed ? analysis.gap.description : null,
+    levellingDown: analysis.gap?.levellingDown ?? false,
+    sparkline: sparklinePath(measured.map((p) => ({ position: p.position, value: p.value }))),
+    illustrative: indicator.illustrative,
+  };
+  columnsOf.set(entry, columns);
+  return columns;
+}
+
 export function scorecardRows(
   analysed: Analysed[],
   outcomes: { id: string; title: string; position: number }[],
@@ -79,41 +122,16 @@ export function scorecardRows(
   const order = new Map<string, number>();
   outcomes.forEach((o) => priorities.filter((p) => p.outcome_id === o.id).forEach((p) => order.set(p.id, order.size)));
 
-  const all: (ScorecardRow & { sortKey: number })[] = analysed.map(({ indicator, observations, analysis }, i) => {
-    const priority = priorityById.get(indicator.priority_id!)!;
+  const all: (ScorecardRow & { sortKey: number })[] = analysed.map((entry, i) => {
+    const priority = priorityById.get(entry.indicator.priority_id!)!;
     const outcome = outcomeById.get(priority.outcome_id)!;
-    const spec = format.unitSpecOf(indicator);
-    const measured = measuredSeries(indicator, observations);
-    const latest = measured.at(-1) ?? null;
-    const england = analysis.comparators.find((c) => c.role === 'england');
-    const lastSignal = [...analysis.spc.points].reverse().find((p) => p.type !== 'common_cause');
-    const latestSpc = analysis.spc.points.at(-1);
     return {
+      ...indicatorColumns(entry),
       sortKey: (order.get(priority.id) ?? 0) * 10000 + i,
-      code: indicator.code,
-      title: indicator.title,
       outcomeId: outcome.id,
       outcome: outcome.title,
       priorityId: priority.id,
       priority: priority.title,
-      latestPeriod: latest?.label ?? null,
-      latestText: latest ? format.observation(latest, spec) : 'no data',
-      latestValue: latest?.value ?? null,
-      provisional: latest?.provisional ?? false,
-      status: analysis.status.code,
-      statusLabel: STATUS[analysis.status.code].label,
-      sentence: analysis.status.sentence,
-      direction: analysis.direction.againstPrevious,
-      directionLabel: DIRECTION[analysis.direction.againstPrevious],
-      streak: analysis.streak.periods ? `${DIRECTION[analysis.streak.direction]} ${analysis.streak.periods}` : '',
-      vsEngland: england ? `${england.comparison} (${england.difference >= 0 ? '+' : ''}${format.number(england.difference, indicator.decimals)})` : '',
-      rag: analysis.rag?.rag ?? null,
-      spcSignal: latestSpc && lastSignal && lastSignal.position === latestSpc.position ? SPC_TYPE[lastSignal.type] : latestSpc ? 'Common cause' : null,
-      mdc: mdcSummary(indicator, analysis),
-      gapChange: analysis.gap?.narrowed ? analysis.gap.description : null,
-      levellingDown: analysis.gap?.levellingDown ?? false,
-      sparkline: sparklinePath(measured.map((p) => ({ position: p.position, value: p.value }))),
-      illustrative: indicator.illustrative,
     };
   });
 
@@ -125,8 +143,10 @@ export function scorecardRows(
     (counts.no_data ? `; ${counts.no_data} without data to judge` : '') +
     (counts.above_forecast + counts.below_forecast ? `; ${counts.above_forecast + counts.below_forecast} neutral (above or below forecast)` : '');
 
+  const threadCodes = filters.threadCodes ? new Set(filters.threadCodes) : null;
   let rows = all.filter(
     (r) =>
+      (!threadCodes || threadCodes.has(r.code)) &&
       (!filters.status || r.status === filters.status) &&
       (!filters.outcome || r.outcomeId === filters.outcome) &&
       (!filters.priority || r.priorityId === filters.priority),

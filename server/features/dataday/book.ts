@@ -11,6 +11,7 @@ import { periodLabel as labelOfPeriod, periodsPerYear, periodTypeLabel, type Per
 import { COMPARISON, DIRECTION, ROLE_NAME, STATUS, type StatusCode } from '../analysis/labels.ts';
 import { dataDevelopmentStatusLabel } from '../conversation/labels.ts';
 import { listItems } from '../data-development/queries.ts';
+import { listThreadsByActionTarget } from '../library/queries.ts';
 import { latestAndDirection } from '../indicators/measure.ts';
 import type { ChartModel, TableModel } from '../indicators/view-model.ts';
 import { loadFigures, yearCoverage, yearLabel, type IndicatorFigures, type PartnershipSettings } from './figures.ts';
@@ -55,6 +56,9 @@ export interface BookOutcome {
   anchor: string;
   title: string;
   description: string;
+  /** The golden threads the outcome's actions follow (chosen, or through their case studies), those most of its
+   * actions follow first, with how many do. Books published before issue 18 have none (and no counts before these). */
+  threads?: { number: number | null; name: string; actions?: number }[];
   priorities: BookPriority[];
 }
 
@@ -109,9 +113,10 @@ export async function buildDataBook(
   if (request.year === null) return buildDataBook(app, caller, partnership, { ...request, year });
   const usedPriorityIds = new Set(loaded.figures.map((f) => f.priority.id));
   const priorities = loaded.priorities.filter((p) => usedPriorityIds.has(p.id));
-  const [conversation, agenda] = await Promise.all([
+  const [conversation, agenda, threadLinks] = await Promise.all([
     loadConversation(app, caller, loaded.figures, priorities),
     listItems(app.db, partnership.id),
+    listThreadsByActionTarget(app.db, partnership.id),
   ]);
 
   const outcomes: BookOutcome[] = [];
@@ -125,10 +130,14 @@ export async function buildDataBook(
     const outcomeFigures = loaded.figures.filter((f) => f.outcome.id === outcome.id);
     if (!outcomeFigures.length && request.indicatorIds) continue;
     const o = outcomes.length + 1;
-    const bookOutcome: BookOutcome = { number: `${o}`, anchor: `outcome-${o}`, title: outcome.title, description: outcome.description, priorities: [] };
+    const bookOutcome: BookOutcome = { number: `${o}`, anchor: `outcome-${o}`, title: outcome.title, description: outcome.description, threads: [], priorities: [] };
+    // The actions in this outcome: those on its priorities in the book, and on their indicators in the book.
+    const inOutcome = new Set<string>();
     for (const priority of loaded.priorities.filter((p) => p.outcome_id === outcome.id)) {
       const priorityFigures = outcomeFigures.filter((f) => f.priority.id === priority.id);
       if (!priorityFigures.length && request.indicatorIds) continue;
+      inOutcome.add(`priority:${priority.id}`);
+      for (const f of priorityFigures) inOutcome.add(`indicator:${f.indicator.id}`);
       const p = bookOutcome.priorities.length + 1;
       const bookPriority: BookPriority = {
         number: `${o}.${p}`,
@@ -167,6 +176,17 @@ export async function buildDataBook(
       }
       bookOutcome.priorities.push(bookPriority);
     }
+    // threadLinks come in the threads' order; the threads most of the outcome's actions follow come first.
+    const followed = new Map<string, { number: number | null; name: string; position: number; actionIds: Set<string> }>();
+    for (const l of threadLinks) {
+      if (!inOutcome.has(`${l.kind}:${l.target_id}`)) continue;
+      const thread = followed.get(l.slug) ?? { number: l.number, name: l.name, position: l.position, actionIds: new Set<string>() };
+      thread.actionIds.add(l.action_id);
+      followed.set(l.slug, thread);
+    }
+    bookOutcome.threads = [...followed.values()]
+      .sort((a, b) => b.actionIds.size - a.actionIds.size || a.position - b.position)
+      .map((t) => ({ number: t.number, name: t.name, actions: t.actionIds.size }));
     outcomes.push(bookOutcome);
   }
 

@@ -9,21 +9,24 @@ import {
   findActionForLink,
   findActionLibraryLinks,
   findCaseStudy,
+  findGoldenThread,
   findIndicatorForLink,
   isCaseStudyInWhatWorks,
   linkCaseStudyToAction,
   listActionChoices,
   listGoldenThreads,
   listIndicatorChoices,
+  listPartnershipActionsFollowing,
   setActionThreads,
   unlinkCaseStudyFromAction,
 } from './queries.ts';
-import { openingOf, PART_DESCRIPTIONS, PART_LABELS } from './search.ts';
+import { openingOf, PART_DESCRIPTIONS, PART_LABELS, textBlocks } from './search.ts';
 
 const slugParams = z.object({ slug: z.string() });
 const caseStudyParams = slugParams.extend({ number: z.coerce.number().int().min(1).max(100_000) });
 const actionParams = slugParams.extend({ actionId: z.uuid() });
 const actionCaseStudyParams = actionParams.extend({ number: z.coerce.number().int().min(1).max(100_000) });
+const threadParams = slugParams.extend({ thread: z.string().max(100) });
 const linkedQuery = z.object({ linked: z.string().max(100).optional() });
 
 function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.infer<T> {
@@ -179,6 +182,42 @@ export default async function libraryLinkRoutes(app: FastifyInstance) {
       threads: threads.map((t) => ({ slug: t.slug, name: t.name, number: t.number, checked: tagged.has(t.slug) })),
       tagged: links.threads,
       caseStudies: links.caseStudies.map((c) => ({ ...c, partLabel: PART_LABELS[c.part] })),
+    });
+  });
+
+  // A golden thread in a partnership's work: the partnership's actions that follow it through their case studies, and
+  // the indicators those actions aim to move. Only this partnership's: the guard checked the caller is a member.
+  app.get('/p/:slug/library/threads/:thread', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { thread: threadSlug } = parseParams(threadParams, request.params);
+    const { partnership } = request.access!;
+    const [thread, actions] = await Promise.all([findGoldenThread(app.db, threadSlug), listPartnershipActionsFollowing(app.db, partnership.id, threadSlug)]);
+    if (!thread) throw notFound(`There is no golden thread “${threadSlug}” in the what works library. The golden threads page lists them all.`);
+    const indicators = new Map<string, { code: string; title: string; href: string; actions: number }>();
+    for (const a of actions) {
+      for (const i of a.indicators) {
+        const seen = indicators.get(i.code) ?? { code: i.code, title: i.title, href: `/p/${partnership.slug}/indicators/${encodeURIComponent(i.code)}`, actions: 0 };
+        seen.actions += 1;
+        indicators.set(i.code, seen);
+      }
+    }
+    const name = thread.name.charAt(0).toUpperCase() + thread.name.slice(1);
+    return reply.view('library/partnership-thread', {
+      pageTitle: `Golden thread: ${thread.name} in ${partnership.name}`,
+      breadcrumbs: [
+        { href: `/p/${partnership.slug}`, text: partnership.name },
+        { href: '/library/threads', text: 'Golden threads' },
+      ],
+      partnership,
+      thread: { slug: thread.slug, number: thread.number, name, title: thread.title.charAt(0).toUpperCase() + thread.title.slice(1), description: textBlocks(thread.description), thisMeans: thread.this_means as string[], href: `/library/threads/${thread.slug}` },
+      actions: actions.map((a) => ({
+        ...a,
+        href: `/p/${partnership.slug}/actions/${a.id}`,
+        status: statusView(a.status),
+        indicators: a.indicators.map((i) => ({ ...i, href: `/p/${partnership.slug}/indicators/${encodeURIComponent(i.code)}` })),
+      })),
+      indicators: [...indicators.values()].sort((a, b) => a.title.localeCompare(b.title, 'en-GB')),
+      scorecardHref: `/p/${partnership.slug}/scorecard?thread=${encodeURIComponent(thread.slug)}`,
+      actionsHref: `/p/${partnership.slug}/actions?thread=${encodeURIComponent(thread.slug)}`,
     });
   });
 

@@ -550,3 +550,117 @@ export async function setActionThreads(trx: Transaction<DB>, partnershipId: stri
       .execute();
   }
 }
+
+// ---- golden threads all the way through a partnership's work (issue 18) ----
+// An action follows a golden thread when a manager chose the thread for it, or when a case study linked to it carries
+// the thread; an indicator (or a priority) follows a thread when an action linked to it does. Every query here is
+// scoped by the partnership's id and answers a whole page at once.
+
+/** (action_id, thread_slug, case_study_number — null when the thread was chosen for the action directly) of a partnership. */
+function threadsFollowed(partnershipId: string) {
+  return sql`(
+    select ac.action_id, g.thread_slug, ac.case_study_number
+      from action_case_study ac join case_study_golden_thread g on g.case_study_number = ac.case_study_number
+      where ac.partnership_id = ${partnershipId}
+    union all
+    select agt.action_id, agt.thread_slug, null::integer
+      from action_golden_thread agt where agt.partnership_id = ${partnershipId}
+  )`;
+}
+
+/** The case studies linked to an action and the golden threads it follows, with each thread's "this means". */
+export async function listActionEvidence(db: Kysely<DB>, partnershipId: string, actionId: string) {
+  const [caseStudies, threads] = await Promise.all([
+    db
+      .selectFrom('action_case_study')
+      .innerJoin('case_study', 'case_study.number', 'action_case_study.case_study_number')
+      .select(['case_study.number', 'case_study.title', 'case_study.authority', 'case_study.part'])
+      .where('action_case_study.partnership_id', '=', partnershipId)
+      .where('action_case_study.action_id', '=', actionId)
+      .orderBy('case_study.number')
+      .execute(),
+    sql<{ slug: string; number: number | null; name: string; title: string; this_means: string[] | null; position: number; case_studies: number[]; chosen: boolean }>`
+      select t.slug, t.number, t.name, t.title, t.this_means, t.position,
+        array_remove(array_agg(distinct f.case_study_number), null) as case_studies,
+        bool_or(f.case_study_number is null) as chosen
+      from ${threadsFollowed(partnershipId)} f join golden_thread t on t.slug = f.thread_slug
+      where f.action_id = ${actionId}
+      group by t.slug, t.number, t.name, t.title, t.this_means, t.position
+      order by t.position`.execute(db),
+  ]);
+  return {
+    caseStudies,
+    threads: threads.rows.map((t) => ({
+      slug: t.slug,
+      number: t.number,
+      name: t.name,
+      title: t.title,
+      thisMeans: (t.this_means ?? []) as string[],
+      position: t.position,
+      caseStudies: t.case_studies.map(Number).sort((a, b) => a - b),
+      chosen: t.chosen,
+    })),
+  };
+}
+
+/** This partnership's actions that follow a golden thread (chosen, or through their case studies), each with its indicators. */
+export async function listPartnershipActionsFollowing(db: Kysely<DB>, partnershipId: string, slug: string) {
+  const rows = await db
+    .selectFrom('action')
+    .leftJoin('action_indicator', (join) => join.onRef('action_indicator.action_id', '=', 'action.id').onRef('action_indicator.partnership_id', '=', 'action.partnership_id'))
+    .leftJoin('indicator', 'indicator.id', 'action_indicator.indicator_id')
+    .select(['action.id', 'action.title', 'action.status', 'indicator.code', 'indicator.title as indicator_title'])
+    .select(
+      sql<number[]>`array(select ac.case_study_number from action_case_study ac join case_study_golden_thread g on g.case_study_number = ac.case_study_number
+        where ac.action_id = action.id and ac.partnership_id = action.partnership_id and g.thread_slug = ${slug} order by ac.case_study_number)`.as('case_studies'),
+    )
+    .where('action.partnership_id', '=', partnershipId)
+    .where(sql<boolean>`action.id in (select f.action_id from ${threadsFollowed(partnershipId)} f where f.thread_slug = ${slug})`)
+    .orderBy('action.title')
+    .orderBy('action.id')
+    .orderBy('indicator.title')
+    .execute();
+  const actions = new Map<string, { id: string; title: string; status: (typeof rows)[number]['status']; caseStudies: number[]; indicators: { code: string; title: string }[] }>();
+  for (const r of rows) {
+    const action = actions.get(r.id) ?? { id: r.id, title: r.title, status: r.status, caseStudies: r.case_studies.map(Number), indicators: [] };
+    if (r.code) action.indicators.push({ code: r.code, title: r.indicator_title! });
+    actions.set(r.id, action);
+  }
+  return [...actions.values()];
+}
+
+/**
+ * Every golden thread, in order, with the codes of this partnership's indicators that follow it (through an action
+ * linked to the indicator that follows the thread): the scorecard's thread filter.
+ */
+export async function listThreadIndicatorCodes(db: Kysely<DB>, partnershipId: string) {
+  const rows = await sql<{ slug: string; number: number | null; name: string; codes: string[] }>`
+    with followed as (select distinct action_id, thread_slug from ${threadsFollowed(partnershipId)} f)
+    select t.slug, t.number, t.name,
+      array(select distinct i.code
+        from followed
+        join action_indicator ai on ai.action_id = followed.action_id and ai.partnership_id = ${partnershipId}
+        join indicator i on i.id = ai.indicator_id
+        where followed.thread_slug = t.slug
+        order by i.code) as codes
+    from golden_thread t
+    order by t.position`.execute(db);
+  return rows.rows;
+}
+
+/**
+ * The golden threads that this partnership's actions follow, for each indicator and priority an action is linked to,
+ * with the actions that follow each: what the data book names under each outcome.
+ */
+export async function listThreadsByActionTarget(db: Kysely<DB>, partnershipId: string) {
+  const rows = await sql<{ kind: 'indicator' | 'priority'; target_id: string; slug: string; number: number | null; name: string; position: number; action_id: string }>`
+    with followed as (select distinct action_id, thread_slug from ${threadsFollowed(partnershipId)} f), target as (
+      select 'indicator' as kind, ai.indicator_id as target_id, ai.action_id from action_indicator ai where ai.partnership_id = ${partnershipId}
+      union all
+      select 'priority' as kind, ap.priority_id as target_id, ap.action_id from action_priority ap where ap.partnership_id = ${partnershipId}
+    )
+    select distinct target.kind, target.target_id, t.slug, t.number, t.name, t.position, target.action_id
+    from target join followed on followed.action_id = target.action_id join golden_thread t on t.slug = followed.thread_slug
+    order by t.position`.execute(db);
+  return rows.rows;
+}

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../http-errors.ts';
 import { ensureLibraryLoaded } from './load.ts';
+import { listMemberships } from '../auth/queries.ts';
 import libraryLinkRoutes, { statusView } from './link-routes.ts';
 import {
   findCaseStudy,
@@ -168,18 +169,20 @@ export default async function libraryRoutes(app: FastifyInstance) {
 
   app.get('/library/threads/:slug', { config: { access: 'signed_in' } }, async (request, reply) => {
     const { slug } = parseParams(threadParams, request.params);
-    const [thread, studies, actions] = await Promise.all([
+    const [thread, studies, actions, memberships] = await Promise.all([
       findGoldenThread(app.db, slug),
       listCaseStudiesForThread(app.db, slug),
       listActionsForThread(app.db, request.caller!.user.id, slug),
+      listMemberships(app.db, request.caller!.user.id),
     ]);
-    if (!thread) throw notFound();
+    if (!thread) throw notFound(`There is no golden thread “${slug}” in the what works library. The golden threads page lists them all.`);
     return reply.view('library/thread', {
       pageTitle: `Golden thread: ${thread.name}`,
       breadcrumbs: [LIBRARY_CRUMB, { href: '/library/threads', text: 'Golden threads' }],
       thread: { ...thread, title: capitalise(thread.title), description: textBlocks(thread.description) },
       searchHref: libraryHref({ thread: thread.slug }),
       studies: studies.map((s) => ({ ...s, partLabel: PART_LABELS[s.part] })),
+      inPartnerships: memberships.map((m) => ({ name: m.name, href: `/p/${m.slug}/library/threads/${thread.slug}` })),
       taggedActions: actions.map((a) => ({ partnership: a.partnership_name, text: a.title, href: `/p/${a.slug}/actions/${a.id}`, status: statusView(a.status) })),
     });
   });
