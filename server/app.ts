@@ -53,6 +53,8 @@ import publishingRoutes from './features/publishing/routes.ts';
 import targetRoutes from './features/targets/routes.ts';
 import historyRoutes from './features/history/routes.ts';
 import accessibilityRoutes from './features/accessibility/routes.ts';
+import reminderRoutes from './features/reminders/routes.ts';
+import benchmarkRoutes from './features/benchmark/routes.ts';
 
 export interface RouteEntry {
   method: string;
@@ -201,5 +203,7 @@ export async function buildApp({ config, database, logStream }: AppOptions) {
   await app.register(targetRoutes);
   await app.register(historyRoutes);
   await app.register(accessibilityRoutes, { config });
+  await app.register(reminderRoutes, { config });
+  await app.register(benchmarkRoutes);
   return app;
 }

@@ -47,6 +47,13 @@ export const configSchema = z.object({
    * a link) or words ("the data team, 024 7683 1234").
    */
   ACCESSIBILITY_CONTACT: z.string().trim().min(1).max(200).default('the partnership’s administrator'),
+  /** Notices by email (features/reminders): an smtp:// or smtps:// server and the From address; without both, notices stay in the app. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().trim().min(3).max(200).optional(),
+  /** The tracker's address as people reach it, for links in emails (default http://localhost:PORT). */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** How often the app looks for notices to queue and send; 0 turns the scheduler off (use `npm run cli -- notices run`). */
+  REMINDER_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; demo: boolean; trustProxy: ProxyTrust };

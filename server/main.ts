@@ -6,6 +6,7 @@ import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { DEMO_ACCOUNTS, loadDemoIfEmpty, demoStartMessage } from '../seeds/demo-loader.ts';
 import { isFreshDataDir, readDemoImage } from '../seeds/demo-image.ts';
+import { startReminderScheduler } from './features/reminders/scheduler.ts';
 
 let config: Config;
 try {
@@ -43,6 +44,8 @@ try {
 }
 
 const app = await buildApp({ config, database });
+// Reminders (issue 21): a pass every REMINDER_MINUTES, never ending the server if one fails.
+const reminders = startReminderScheduler(database.db, config, app.log);
 
 let closing = false;
 async function shutdown(signal: string): Promise<void> {
@@ -50,6 +53,7 @@ async function shutdown(signal: string): Promise<void> {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   try {
+    await reminders.stop();
     await app.close();
     await database.close();
     process.exit(0);

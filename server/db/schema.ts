@@ -4,6 +4,7 @@ import type { DataTables } from './schema-data.ts';
 import type { DatadayTables } from './schema-dataday.ts';
 import type { LibraryTables } from './schema-library.ts';
 import type { StoriesTables } from './schema-stories.ts';
+import type { ReminderTables } from './schema-reminders.ts';
 
 // Table types. Migrations are the truth; these describe what they created.
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -203,7 +204,7 @@ export interface PlanChangeTable {
   at: CreatedAt;
 }
 
-export interface DB extends AnalysisTables, DataTables, StoriesTables, LibraryTables, DatadayTables {
+export interface DB extends AnalysisTables, DataTables, StoriesTables, LibraryTables, DatadayTables, ReminderTables {
   partnership: PartnershipTable;
   outcome: OutcomeTable;
   priority: PriorityTable;
