@@ -11,6 +11,7 @@ import { insertBaseline } from '../server/features/analysis/queries.ts';
 import { measuredSeries } from '../server/features/indicators/measure.ts';
 import { createIndicator, listIndicators, listObservationsForIndicator } from '../server/features/indicators/queries.ts';
 import type { DemoSeed } from './demo/types.ts';
+import { buildYearOfUse, readYearOfUse } from './demo/year-of-use.ts';
 
 const DEMO_FILE = new URL('./demo/coventry.json', import.meta.url);
 
@@ -177,13 +178,14 @@ async function demoFound(db: Kysely<DB>): Promise<DemoResult | null> {
  * returned; null when this call loaded the demo).
  */
 export async function loadDemo(db: Kysely<DB>, unlessFound?: (trx: Kysely<DB>) => Promise<DemoResult | null>): Promise<DemoResult | null> {
-  const seed = await readDemoSeed();
+  const [seed, yearOfUse] = await Promise.all([readDemoSeed(), readYearOfUse()]);
   const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hashPassword(a.password)));
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`.execute(trx);
     const other = unlessFound ? await unlessFound(trx) : null;
     if (other) return other;
     const partnershipId = await insertPartnershipFromSeed(trx, seed);
+    const userIds = {} as Record<Role, string>;
     for (const [i, account] of DEMO_ACCOUNTS.entries()) {
       const existing = await trx.selectFrom('app_user').select('id').where('email', '=', account.email).executeTakeFirst();
       const user =
@@ -195,7 +197,10 @@ export async function loadDemo(db: Kysely<DB>, unlessFound?: (trx: Kysely<DB>) =
           .executeTakeFirstOrThrow());
       await trx.insertInto('membership').values({ user_id: user.id, partnership_id: partnershipId, role: account.role }).execute();
       if (account.role === 'manager') await agreeDemoBaselines(trx, partnershipId, { id: user.id, name: account.name });
+      userIds[account.role] = user.id;
     }
+    // The demo a year into use: stories, actions, a data day, a programme… dated back from today.
+    await buildYearOfUse(trx, partnershipId, userIds, yearOfUse);
     return null;
   });
 }

@@ -4,6 +4,8 @@ import t from 'tap';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildTestApp } from '../helpers/app.ts';
+import { clearDemoNarrative } from '../helpers/demo-narrative.ts';
+import { deleteAssessment, listAssessments } from '../../server/features/self-assessment/queries.ts';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
@@ -15,7 +17,12 @@ const screenshot = async (page: Page, name: string) => {
 };
 
 t.test('a manager searches the library, reads a case study and a thread, and records two self-assessments', { skip: unavailable }, async (t) => {
-  const { app } = await buildTestApp(t, 'demo');
+  const { app, database } = await buildTestApp(t, 'demo');
+  // This manager adds case study 56 to NEET's what works and records the partnership's first two self-assessments: the
+  // demo's own (seeds/demo/year-of-use.ts) are taken away first.
+  const coventry = await database.db.selectFrom('partnership').select('id').where('slug', '=', 'coventry').executeTakeFirstOrThrow();
+  await clearDemoNarrative(database.db, coventry.id, { indicatorCodes: ['NEET_16_17'] });
+  for (const a of await listAssessments(database.db, coventry.id)) await deleteAssessment(database.db, coventry.id, a.id);
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchBrowser();
   t.teardown(() => browser.close());

@@ -13,6 +13,7 @@ import { addRole, createPartner } from '../../server/features/partners/queries.t
 import { saveVersion } from '../../server/features/stories/queries.ts';
 import { createWhatWorks } from '../../server/features/what-works/queries.ts';
 import { buildTestApp, signIn } from '../helpers/app.ts';
+import { clearDemoNarrative } from '../helpers/demo-narrative.ts';
 import { browserUnavailable, launchBrowser } from '../helpers/browser.ts';
 
 const unavailable = browserUnavailable();
@@ -108,6 +109,9 @@ t.test('the one-page turn-the-curve report prints on one A4 page', { skip: unava
     // On the longest report already: its title, status sentence, key and source take the most room.
     const indicator = await db.selectFrom('indicator').select(['id', 'code', 'priority_id']).where('partnership_id', '=', coventry.id).where('code', '=', longest.code).executeTakeFirstOrThrow();
     const subject = { kind: 'indicator' as const, id: indicator.id };
+    // Only this test's story, partners and actions on it and its priority: the demo's (seeds/demo/year-of-use.ts), and
+    // its data day's mark on the chart, are taken away first.
+    await clearDemoNarrative(db, coventry.id, { indicatorCodes: [indicator.code], priorityIds: [indicator.priority_id!], dataDays: true });
     const lastSummaryWords = 'the very last words of the summary';
     await inPartnershipTransaction(db, coventry.id, async (trx) => {
       const saved = await saveVersion(trx, coventry.id, subject, managerId, {

@@ -212,10 +212,10 @@ t.test('the scorecard takes the same number of queries for 14 indicators as for 
     return { queries: counter.count, rows: (res.body.match(/data-code="/g) ?? []).length };
   };
   const small = await measure();
-  // Copy every indicator, with its series and observations, under a new code.
+  // Copy every population indicator (not a programme's measures), with its series and observations, under a new code.
   const db = database.db;
   await sql`insert into indicator (partnership_id, priority_id, code, title, definition, unit, rate_base, decimals, polarity, period_type, kind, rank, focus_label, comparison_label, source_text, source_url, licence, illustrative, position)
-    select partnership_id, priority_id, code || '_COPY', title || ' (copy)', definition, unit, rate_base, decimals, polarity, period_type, kind, rank, focus_label, comparison_label, source_text, source_url, licence, illustrative, position + 100 from indicator`.execute(db);
+    select partnership_id, priority_id, code || '_COPY', title || ' (copy)', definition, unit, rate_base, decimals, polarity, period_type, kind, rank, focus_label, comparison_label, source_text, source_url, licence, illustrative, position + 100 from indicator where programme_id is null`.execute(db);
   await sql`insert into series (indicator_id, role, label) select c.id, s.role, s.label from series s join indicator i on i.id = s.indicator_id join indicator c on c.code = i.code || '_COPY' and c.partnership_id = i.partnership_id`.execute(db);
   await sql`insert into observation (series_id, period_key, period_position, period_label, value, marker, status) select cs.id, o.period_key, o.period_position, o.period_label, o.value, o.marker, o.status from observation o join series s on s.id = o.series_id join indicator i on i.id = s.indicator_id join indicator c on c.code = i.code || '_COPY' and c.partnership_id = i.partnership_id join series cs on cs.indicator_id = c.id and cs.role = s.role`.execute(db);
   const large = await measure();

@@ -9,6 +9,7 @@ import { findIndicatorByCode } from '../../server/features/indicators/queries.ts
 import { periodsNamedIn } from '../../server/features/indicators/marks.ts';
 import { saveVersion } from '../../server/features/stories/queries.ts';
 import { inTransaction } from '../../server/db/transaction.ts';
+import { clearDemoNarrative } from '../helpers/demo-narrative.ts';
 import { buildTestApp, signIn } from '../helpers/app.ts';
 
 interface Mark { kind: string; at: number; to?: number; label: string; description: string }
@@ -47,6 +48,8 @@ t.test('marks on the indicator page\'s chart and in its table', async (t) => {
   const CODE = 'PERSISTENT_ABSENCE'; // academic years: 1 September to 31 August
   const indicator = (await findIndicatorByCode(db, partnership.id, CODE))!;
   const other = (await findIndicatorByCode(db, partnership.id, 'NEET_16_17'))!;
+  // Only this test's marks: the demo's actions, story and data day (seeds/demo/year-of-use.ts) are taken off first.
+  await clearDemoNarrative(db, partnership.id, { indicatorCodes: [CODE, 'NEET_16_17'], dataDays: true });
 
   const pageOf = async (code: string) => {
     const res = await app.inject({ method: 'GET', url: `/p/coventry/indicators/${code}`, headers: { cookie: viewer.cookie } });

@@ -4,6 +4,7 @@ import { createAction } from '../../server/features/actions/queries.ts';
 import { saveObservations } from '../../server/features/observations/write.ts';
 import { saveVersion } from '../../server/features/stories/queries.ts';
 import { createWhatWorks } from '../../server/features/what-works/queries.ts';
+import { clearDemoNarrative } from '../helpers/demo-narrative.ts';
 import { buildTestApp, signIn, type Session } from '../helpers/app.ts';
 
 const ECM = ['Be healthy', 'Stay safe', 'Enjoy and achieve', 'Make a positive contribution', 'Achieve economic well-being'];
@@ -36,13 +37,18 @@ t.test('data day', async (t) => {
     app.inject({ method: 'POST', url, headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded', accept }, payload: body({ _csrf: session.csrf, ...values }) });
 
   const coventry = await db.selectFrom('partnership').select(['id']).where('slug', '=', 'coventry').executeTakeFirstOrThrow();
-  const indicators = await db.selectFrom('indicator').select(['id', 'code', 'title', 'rank', 'priority_id']).where('partnership_id', '=', coventry.id).execute();
+  // The partnership's population indicators (a programme's performance measures are not on a data day's agenda).
+  const indicators = await db.selectFrom('indicator').select(['id', 'code', 'title', 'rank', 'priority_id']).where('partnership_id', '=', coventry.id).where('programme_id', 'is', null).execute();
   const absence = indicators.find((i) => i.code === 'PERSISTENT_ABSENCE')!;
   const managerId = (await db.selectFrom('app_user').select('id').where('email', '=', 'manager@demo.example').executeTakeFirstOrThrow()).id;
   // Another partnership, with the same structure and one title only it has.
   const otherId = await db.transaction().execute(async (trx) => insertPartnershipFromSeed(trx, await readDemoSeed(), 'other'));
   await db.updateTable('indicator').set({ title: 'Only the other partnership has this' }).where('partnership_id', '=', otherId).where('code', '=', 'NEET_16_17').execute();
   const otherIndicator = await db.selectFrom('indicator').select('id').where('partnership_id', '=', otherId).where('code', '=', 'NEET_16_17').executeTakeFirstOrThrow();
+
+  // These pages are tried from a partnership's first data day, and with this test's own story, what works and action on
+  // persistent absence: the demo's (seeds/demo/year-of-use.ts) are taken away first.
+  await clearDemoNarrative(db, coventry.id, { indicatorCodes: ['PERSISTENT_ABSENCE'], dataDays: true });
 
   let dataDayHref = '';
 

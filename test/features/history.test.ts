@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { insertPartnershipFromSeed, readDemoSeed } from '../../seeds/demo-loader.ts';
 import { recordPlanChange } from '../../server/db/plan-changes.ts';
 import { csvCell } from '../../server/features/history/describe.ts';
+import { clearDemoNarrative } from '../helpers/demo-narrative.ts';
 import { buildTestApp, form, signIn, type Session } from '../helpers/app.ts';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
@@ -29,6 +30,8 @@ t.test('what changed: the partnership-wide history', async (t) => {
   const managerId = await userId('manager@demo.example');
   const officerId = await userId('officer@demo.example');
   const neet = await db.selectFrom('indicator').select(['id']).where('partnership_id', '=', coventry.id).where('code', '=', 'NEET_16_17').executeTakeFirstOrThrow();
+  // This test writes NEET's first story: the demo's (seeds/demo/year-of-use.ts) is taken off first.
+  await clearDemoNarrative(db, coventry.id, { indicatorCodes: ['NEET_16_17'] });
   const outcome = await db.selectFrom('outcome').select(['id', 'title']).where('partnership_id', '=', coventry.id).orderBy('position').executeTakeFirstOrThrow();
   const otherId = await db.transaction().execute(async (trx) => insertPartnershipFromSeed(trx, await readDemoSeed(), 'other'));
 
@@ -155,7 +158,7 @@ t.test('what changed: the partnership-wide history', async (t) => {
     const lines = res.body.trim().split('\r\n');
     t.equal(lines[0], '"When (UTC)","Who","Kind","What","Item","Before","After","How","Link"');
     t.ok(lines.length >= 3);
-    for (const line of lines.slice(1)) t.match(line, /^"\d{4}-\d{2}-\d{2}T[^"]+Z","'=HYPERLINK\(""http:\/\/evil""\)","(Figure|Target)",/, 'every row the officer’s, the name defused and its quotes doubled');
+    for (const line of lines.slice(1)) t.match(line, /^"\d{4}-\d{2}-\d{2}T[^"]+Z","'=HYPERLINK\(""http:\/\/evil""\)","(Figure|Target|Story)",/, 'every row the officer’s (figures, and the first versions of the demo’s stories), the name defused and its quotes doubled');
     t.match(res.body, /"\/p\/coventry\/indicators\/NEET_16_17\/history\?series=local&period=2025"/);
     const all = await page('/p/coventry/history.csv');
     t.ok(all.body.trim().split('\r\n').length > 135, 'every change without filters');

@@ -23,6 +23,10 @@ t.test('linking the library to a partnership\'s work', async (t) => {
   };
 
   const coventry = (await db.selectFrom('partnership').select('id').where('slug', '=', 'coventry').executeTakeFirstOrThrow()).id;
+  // Only this test's links: the demo's actions and what works (seeds/demo/year-of-use.ts), which already use the
+  // library, are taken away first.
+  await db.deleteFrom('action').where('partnership_id', '=', coventry).execute();
+  await db.deleteFrom('what_works').where('partnership_id', '=', coventry).execute();
   const neet = (await db.selectFrom('indicator').select('id').where('partnership_id', '=', coventry).where('code', '=', 'NEET_16_17').executeTakeFirstOrThrow()).id;
   const action = await db.insertInto('action').values({ partnership_id: coventry, title: 'Monthly tracking of 16 and 17 year olds with colleges', status: 'on_track' }).returning('id').executeTakeFirstOrThrow();
 

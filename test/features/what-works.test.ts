@@ -1,5 +1,6 @@
 import t from 'tap';
 import { insertPartnershipFromSeed, readDemoSeed } from '../../seeds/demo-loader.ts';
+import { clearDemoNarrative } from '../helpers/demo-narrative.ts';
 import { buildTestApp, signIn, type Session } from '../helpers/app.ts';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
@@ -13,6 +14,9 @@ t.test('what works: ideas and evidence for an indicator or a priority', async (t
   const post = (url: string, values: Record<string, string>, session: Session = manager) =>
     app.inject({ method: 'POST', url, headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, payload: new URLSearchParams({ _csrf: session.csrf, ...values }).toString() });
   const indicator = '/p/coventry/indicators/NEET_16_17';
+  // The entries below are the only ones on this indicator: the demo's (seeds/demo/year-of-use.ts) are taken off first.
+  const coventry = await database.db.selectFrom('partnership').select('id').where('slug', '=', 'coventry').executeTakeFirstOrThrow();
+  await clearDemoNarrative(database.db, coventry.id, { indicatorCodes: ['NEET_16_17'] });
 
   t.test('a manager records what works; the cheapest ideas come first, and a missing no-cost idea is flagged', async (t) => {
     t.equal((await page(`${indicator}/what-works/new`)).statusCode, 403, 'viewers read only');

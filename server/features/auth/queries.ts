@@ -166,7 +166,7 @@ export async function recordSecurityEvent(
 
 export interface PartnershipAccess {
   /** With what a cached page is keyed by: the data version and the settings that shape what is shown. */
-  partnership: { id: string; slug: string; name: string; laName: string | null; data_version: string; rag_rule: RagRule; small_number_threshold: number | null };
+  partnership: { id: string; slug: string; name: string; laName: string | null; data_version: string; rag_rule: RagRule; small_number_threshold: number | null; illustrative?: boolean };
   role: Role | null;
 }
 
@@ -178,6 +178,7 @@ const partnershipColumns = [
   'partnership.data_version as partnership_data_version',
   'partnership.rag_rule as partnership_rag_rule',
   'partnership.small_number_threshold as partnership_small_number_threshold',
+  'partnership.narrative_illustrative as partnership_illustrative',
   'membership.role as membership_role',
 ] as const;
 
@@ -189,6 +190,7 @@ type PartnershipRow = {
   partnership_data_version: string | null;
   partnership_rag_rule: RagRule | null;
   partnership_small_number_threshold: number | null;
+  partnership_illustrative: boolean | null;
   membership_role: Role | null;
 };
 
@@ -203,6 +205,7 @@ function toAccess(row: PartnershipRow): PartnershipAccess | null {
       data_version: row.partnership_data_version!,
       rag_rule: row.partnership_rag_rule!,
       small_number_threshold: row.partnership_small_number_threshold,
+      illustrative: row.partnership_illustrative === true,
     },
     role: row.membership_role,
   };
