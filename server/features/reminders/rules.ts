@@ -18,8 +18,9 @@ export const RETURN_DUE_DAYS = 30;
 export const RETURN_DUE_DAYS_MIN = 1;
 export const RETURN_DUE_DAYS_MAX = 365;
 /**
- * A baseline agreed longer ago than this is due for a refresh (docs/method.md: a baseline is re-agreed when the
- * curve's history has moved on). Partnerships have no setting of their own for it yet; three years is the default.
+ * A baseline agreed longer ago than this is due for a refresh: by then the history it was forecast from (docs/method.md,
+ * "three to five years is the aim") has moved on by as much again. Partnerships have no setting of their own for it
+ * yet; three years is the documented default.
  */
 export const BASELINE_REFRESH_YEARS = 3;
 /** Managers hear of a data day this many days ahead, with what is not ready for it. */
