@@ -33,9 +33,13 @@ export function notCrawled(url: URL): boolean {
 
 /** A page's shape: its path with ids, numbers and codes replaced. Queries (filters, versions) are the same template. */
 export function shapeOf(url: URL): string {
-  return url.pathname
-    .split('/')
-    .map((part) => (/^[0-9a-f-]{36}$|^\d+$|^[A-Z0-9_]{3,}$/.test(part) ? ':id' : part))
+  const parts = url.pathname.split('/');
+  return parts
+    .map((part, i) =>
+      // Ids, numbers and codes; and the names of things a list links to one by one (a golden thread, a library
+      // measure, a partnership), each of them the same template.
+      /^[0-9a-f-]{36}$|^\d+$|^[A-Z0-9_]{3,}$/.test(part) || (i > 0 && ['threads', 'benchmark', 'measures', 'p'].includes(parts[i - 1]!)) ? ':id' : part,
+    )
     .join('/');
 }
 
