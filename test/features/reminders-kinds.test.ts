@@ -55,6 +55,8 @@ t.test('more kinds of notice, and the return schedule', async (t) => {
     t.equal(Number((await db.selectFrom('reminder_schedule').select('return_due_days').where('partnership_id', '=', coventry).executeTakeFirstOrThrow()).return_due_days), 60);
     const admin = await signIn(app, 'admin@demo.example');
     t.match((await get(admin, '/p/coventry/settings')).body, /href="\/p\/coventry\/settings\/return-schedule"/, 'linked from the settings page');
+    t.match((await get(session, '/p/coventry/returns')).body, /href="\/p\/coventry\/settings\/return-schedule"/, 'a manager finds it from the returns page');
+    t.notMatch((await get(officerSession, '/p/coventry/returns')).body, /settings\/return-schedule/, 'an officer is not offered it');
   });
 
   // What the pass will find: failed imports, an old baseline, data days, in both partnerships.

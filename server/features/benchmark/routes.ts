@@ -3,7 +3,7 @@
 // highlighted; as a page sortable without JavaScript (?sort=), as CSV and through the API (item 7). The indicator page
 // shows an imported indicator's rank and quartile over time. Reading the release: server/benchmark/; ranks and
 // bands: server/analysis/authority-ranks.ts; shaping: view-model.ts.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { rankAuthorities } from '../../analysis/authority-ranks.ts';
 import { measurePeriods, searchMeasures, type LaitMeasure } from '../../benchmark/library.ts';
@@ -138,16 +138,21 @@ export function libraryMeasureOf(bench: Pick<BenchmarkLibrary, 'byCode'>, indica
 export default async function benchmarkRoutes(app: FastifyInstance) {
   const pageHref = (slug: string, code: string) => `/p/${slug}/benchmark/${encodeURIComponent(code)}`;
 
-  app.get('/p/:slug/benchmark/:code', { config: { access: 'viewer' } }, async (request, reply) => {
+  /** The page's and the CSV's table: the measure and period asked for, with the partnership's own authority marked. */
+  async function tableAsked(request: FastifyRequest) {
     const params = pageParams.safeParse(request.params);
     if (!params.success) throw notFound();
     const query = pageQuery.safeParse(request.query ?? {});
     if (!query.success) throw new HttpError(400, 'The period is not one this page understands');
     const { partnership } = request.access!;
     const area = await findPartnershipAuthority(app.db, partnership.id);
-    const table = await tableFor(await library(), params.data.code, query.data.period, area.la_number);
-    const sort: SortKey = query.data.sort ?? 'rank';
-    const dir: SortDirection = query.data.dir ?? (sort === 'value' && table.measure.polarity !== 'lower' ? 'desc' : 'asc');
+    return { partnership, area, query: query.data, table: await tableFor(await library(), params.data.code, query.data.period, area.la_number) };
+  }
+
+  app.get('/p/:slug/benchmark/:code', { config: { access: 'viewer' } }, async (request, reply) => {
+    const { partnership, area, query, table } = await tableAsked(request);
+    const sort: SortKey = query.sort ?? 'rank';
+    const dir: SortDirection = query.dir ?? (sort === 'value' && table.measure.polarity !== 'lower' ? 'desc' : 'asc');
     const base = pageHref(partnership.slug, table.measure.code);
     const periodParam = `period=${encodeURIComponent(table.period.label)}`;
     const sortHref = (key: SortKey) => {
@@ -198,13 +203,7 @@ export default async function benchmarkRoutes(app: FastifyInstance) {
   });
 
   app.get('/p/:slug/benchmark/:code/authorities.csv', { config: { access: 'viewer' } }, async (request, reply) => {
-    const params = pageParams.safeParse(request.params);
-    if (!params.success) throw notFound();
-    const query = pageQuery.safeParse(request.query ?? {});
-    if (!query.success) throw new HttpError(400, 'The period is not one this page understands');
-    const { partnership } = request.access!;
-    const area = await findPartnershipAuthority(app.db, partnership.id);
-    const table = await tableFor(await library(), params.data.code, query.data.period, area.la_number);
+    const { table } = await tableAsked(request);
     const name = `${table.measure.code}-${table.period.period.key}`.replace(/[^A-Za-z0-9_.-]+/g, '_');
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

@@ -112,6 +112,8 @@ export default async function observationRoutes(app: FastifyInstance) {
     return reply.code(args.status ?? 200).view('observations/returns', {
       pageTitle: args.period ? `Enter data for ${args.period.label}` : 'Enter data',
       partnership,
+      // Managers set when a period's return is due (the reminders' return schedule).
+      canSetSchedule: roleAtLeast(reply.request.access!.role, 'manager'),
       groups,
       period: args.period ? { choice: periodChoice(args.period), label: args.period.label, typeLabel: periodTypeLabel(args.period.type) } : null,
       priorities: args.priorities,
